@@ -1,0 +1,72 @@
+# forestchief: the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=180
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TEST_DEBS := chromium fonts-noto-cjk postgresql
+
+.PHONY: run test install assets catalogs test-deps test-sqlite test-postgres e2e lint bench clean
+
+## run: install, migrate, sync departments, create demo data (first time), serve on :5000
+run: install
+	$(BIN)/forestchief db upgrade
+	$(BIN)/forestchief departments sync
+	$(BIN)/forestchief demo --if-empty
+	$(BIN)/forestchief serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite on SQLite, then again on a throw-away PostgreSQL cluster
+test: install test-deps
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+install: $(VENV)/.installed assets catalogs
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+assets: core/static/vendor/.installed
+
+core/static/vendor/.installed: package.json package-lock.json scripts/copy-assets.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/copy-assets.sh
+	touch $@
+
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d core/translations
+
+test-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) $(APT) update -q && $(SUDO) $(APT) install -y -q $$missing; \
+	fi
+
+test-sqlite:
+	$(BIN)/pytest -p no:cacheprovider
+
+test-postgres:
+	bash scripts/with-postgres.sh $(BIN)/pytest -p no:cacheprovider
+
+e2e: install test-deps
+	$(BIN)/pytest tests/e2e
+
+lint:
+	$(BIN)/ruff check .
+
+## translations: re-extract messages after changing UI text, then edit the .po file
+translations:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o core/translations/messages.pot .
+	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules core/static/vendor test-artifacts

@@ -1,0 +1,88 @@
+"""The single place that decides who may see or do what.
+
+* Every endpoint needs a signed-in, active user unless its view is marked :func:`public`.
+  The check runs in ``before_request`` for the whole app, so a forgotten decorator fails
+  closed; a meta-test walks ``app.url_map`` to prove it.
+* Actions are checked with :func:`can`, which asks every plugin's ``permission_allowed``
+  (any ``False`` denies, one ``True`` is needed). The core's answers live in
+  ``core.builtin.plugin``.
+* A plugin's pages serve a user only when the plugin serves the user's department
+  (:func:`plugin_serves`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Roles that handle business data (information, inspections, cases...).
+BUSINESS_ROLES = frozenset({"office", "leader", "liaison", "member"})
+#: Roles that run the system and see no business data.
+SYSTEM_ROLES = frozenset({"admin", "security", "auditor"})
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in (login page, health check, public tips)."""
+    view.forestchief_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(view: Callable[..., Any] | None) -> bool:
+    """Whether ``view`` was marked :func:`public`."""
+    return bool(getattr(view, "forestchief_public", False))
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """Whether ``user`` may perform ``action`` on ``obj``; plugins vote, any ``False`` vetoes."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    pm = current_app.extensions["forestchief"].pm
+    answers = pm.hook.permission_allowed(user=user, action=action, obj=obj)
+    if False in answers:
+        return False
+    return True in answers
+
+
+def require(action: str, obj_from: Callable[..., Any] | None = None) -> Callable[[F], F]:
+    """View decorator: 403 unless the current user :func:`can` do ``action``.
+
+    ``obj_from(**view_args)`` loads the object the action is about (404 if it returns None).
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            obj = None
+            if obj_from is not None:
+                obj = obj_from(**kwargs)
+                if obj is None:
+                    abort(404)
+            if not can(current_user, action, obj):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.forestchief_action = action  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def plugin_serves(user: Any, plugin: str) -> bool:
+    """Whether plugin ``plugin``'s pages and widgets are for ``user``.
+
+    The office coordinates every department, so it sees every loaded plugin; other business
+    roles see the plugins their department switched on; system roles see none.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role in SYSTEM_ROLES:
+        return False
+    if user.role == "office":
+        return True
+    return plugin in user.department.enabled_plugins

@@ -1,0 +1,70 @@
+"""The API shell: flask-smorest with one error shape, pagination and auth schemes.
+
+Every error under ``/api/`` answers ``{"error": {"code", "message", "fields"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select
+
+from core.db import db
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable code"})
+    message = fields.String(required=True, metadata={"description": "human-readable text"})
+    fields_ = fields.Dict(data_key="fields",
+                          metadata={"description": "field name -> list of problems"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class ForestchiefApi(Api):
+    """flask-smorest's Api with the project's error shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: Any) -> Any:
+        from core.app import http_error_response
+
+        return http_error_response(error)
+
+
+def make_api(app: Flask) -> ForestchiefApi:
+    """One Api per app (no global), with the security schemes documented."""
+    api = ForestchiefApi(app, spec_kwargs={
+        "info": {"description": "forestchief: township forest-chief office collaboration. "
+                                "Authenticate with the browser session or "
+                                "`Authorization: Bearer <token>` (`forestchief tokens create`)."},
+    })
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "sessionCookie", {"type": "apiKey", "in": "cookie", "name": "forestchief_session"})
+    api.spec.options["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
+    app.extensions["forestchief_api"] = api
+    return api
+
+
+class PageArgs(Schema):
+    """``?page=&per_page=`` for every list endpoint."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+TOTAL_HEADER = {"X-Total-Count": {"description": "number of items across all pages",
+                                  "schema": {"type": "integer"}}}
+
+
+def paginate(stmt: Select[Any], page: int, per_page: int) -> tuple[list[Any], dict[str, str]]:
+    """One page of ``stmt``'s results and the ``X-Total-Count`` header (two queries)."""
+    result = db.paginate(stmt, page=page, per_page=per_page, max_per_page=100, error_out=False)
+    return list(result.items), {"X-Total-Count": str(result.total or 0)}

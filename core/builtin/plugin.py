@@ -1,0 +1,118 @@
+"""Built-in plugin ``core``: the core's pages, menu, categories and access rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from core.access import BUSINESS_ROLES
+from core.hookspecs import hookimpl
+
+#: The five categories of lianzhou art. 5.
+CORE_SHARING_CATEGORIES = [
+    {"code": "resource_survey", "name_zh": "资源调查监测", "name_en": "Resource survey and monitoring"},
+    {"code": "ownership_registration", "name_zh": "登记确权", "name_en": "Ownership registration"},
+    {"code": "protection_restoration", "name_zh": "保护修复", "name_en": "Protection and restoration"},
+    {"code": "disaster_prevention", "name_zh": "灾害防控", "name_en": "Disaster prevention"},
+    {"code": "enforcement", "name_zh": "执法整治", "name_en": "Enforcement"},
+]
+
+CORE_PERMISSIONS = [
+    {"action": "core.admin.plugins", "description": "see the plugin list and hooks"},
+    {"action": "core.admin.settings", "description": "see the effective settings"},
+    {"action": "core.users.manage", "description": "manage accounts"},
+    {"action": "core.audit.view", "description": "read the audit log"},
+    {"action": "core.department.configure",
+     "description": "choose which plugins serve a department"},
+]
+
+_ROLE_RULES = {
+    "core.admin.plugins": {"admin"},
+    "core.admin.settings": {"admin"},
+    "core.users.manage": {"admin"},
+    "core.audit.view": {"auditor"},
+}
+
+
+@hookimpl
+def blueprints() -> list[Any]:
+    from core.accounts.views import account_bp
+    from core.accounts.views import bp as auth_bp
+    from core.api.resources import blp as api_core
+    from core.departments.views import bp as departments_bp
+    from core.views import admin_bp, audit_bp, main_bp
+
+    return [main_bp, auth_bp, account_bp, departments_bp, admin_bp, audit_bp, api_core]
+
+
+@hookimpl
+def nav_items(user: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = [
+        {"endpoint": "main.dashboard", "label": _l("Dashboard"), "icon": "speedometer2",
+         "order": 0},
+        {"endpoint": "departments.directory", "label": _l("Departments"), "icon": "diagram-3",
+         "order": 10},
+    ]
+    if user.role == "admin":
+        items += [
+            {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",
+             "order": 900, "section": "admin"},
+            {"endpoint": "admin.plugins", "label": _l("Plugins"), "icon": "puzzle",
+             "order": 910, "section": "admin"},
+            {"endpoint": "admin.settings", "label": _l("Settings"), "icon": "gear",
+             "order": 920, "section": "admin"},
+        ]
+    if user.role == "auditor":
+        items.append({"endpoint": "audit.log", "label": _l("Audit log"), "icon": "journal-check",
+                      "order": 930, "section": "admin"})
+    return items
+
+
+@hookimpl
+def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
+    widgets: list[dict[str, Any]] = [
+        {"title": _l("My department"), "template": "widgets/my_department.html", "order": 0,
+         "width": 6, "data": {"department": user.department}},
+    ]
+    if user.role in BUSINESS_ROLES:
+        from core.departments.services import active_departments
+
+        departments = active_departments()
+        widgets.append({"title": _l("Departments"), "template": "widgets/departments.html",
+                        "order": 5, "width": 6, "data": {"departments": departments}})
+    return widgets
+
+
+@hookimpl
+def sharing_categories() -> list[dict[str, str]]:
+    return CORE_SHARING_CATEGORIES
+
+
+@hookimpl
+def offence_types() -> list[dict[str, str]]:
+    return [{"code": "other", "name_zh": "其他涉林违法行为", "name_en": "Other forest offence",
+             "group": "other"}]
+
+
+@hookimpl
+def permissions() -> list[dict[str, str]]:
+    return CORE_PERMISSIONS
+
+
+@hookimpl
+def permission_allowed(user: Any, action: str, obj: Any) -> bool | None:
+    if action in _ROLE_RULES:
+        return user.role in _ROLE_RULES[action]
+    if action == "core.department.configure":
+        if user.role == "admin":
+            return True
+        return user.role == "leader" and obj is not None and obj.id == user.department_id
+    return None
+
+
+@hookimpl
+def scheduled_jobs() -> list[dict[str, Any]]:
+    from core.jobs import purge_expired_lockouts
+
+    return [{"name": "core.expired_lockouts", "func": purge_expired_lockouts}]

@@ -1,0 +1,1 @@
+"""Departments: the office and its collaborating units, defined in configuration."""

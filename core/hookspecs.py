@@ -1,0 +1,144 @@
+"""The plugin contract: every hook forestchief calls, each with its docstring contract.
+
+Plugins implement hooks with ``@hookimpl`` (``from core.hookspecs import hookimpl``).
+Rules that hold for every hook:
+
+* The core calls hooks with keyword arguments only; an implementation may accept any subset
+  of the arguments listed in the spec (pluggy passes just those).
+* Hooks return data; the core does the registering (blueprints, menu entries, commands).
+* A plugin owns one name: its blueprints, URL prefix, template folder, table prefix,
+  ``[plugin.<name>]`` settings table and CLI group are all named after the plugin.
+* Collecting hooks return one answer per plugin; the docstring says how they combine.
+  ``None`` answers are dropped by pluggy.
+
+Hooks are grouped by life cycle: start-up, requests and pages, domain vocabulary, access,
+and background work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+PROJECT = "forestchief"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ------------------------------------------------------------------------------ start-up
+
+
+@hookspec(historic=True)
+def configure(app: Any, settings: Any) -> None:
+    """Called once per application, after the database and extensions are set up.
+
+    ``settings`` is the validated :class:`core.config.Settings`; a plugin's own table is
+    ``settings.plugin_settings("<name>")``. Use it to validate the plugin's settings (raise
+    :class:`core.config.ConfigError` naming the key, which stops start-up) and to keep
+    per-app state in ``app.extensions["<name>"]``. Historic: a plugin registered later still
+    gets the call. Return value ignored.
+    """
+
+
+@hookspec
+def blueprints() -> list[Any]:
+    """Return the Flask blueprints this plugin serves.
+
+    Each blueprint must be named after the plugin (``forestry``) or start with
+    ``<plugin>.``/``<plugin>_``; the core registers them and serves them only to users whose
+    department has the plugin switched on (and the office). Answers combine: all blueprints
+    of all enabled plugins are registered. Return a list (possibly empty).
+    """
+
+
+@hookspec
+def nav_items(user: Any) -> list[dict[str, Any]]:
+    """Return the navigation entries this plugin offers ``user``.
+
+    Each entry is a dict: ``endpoint`` (Flask endpoint name), ``label`` (a lazy-translated
+    string), optional ``icon`` (a Bootstrap icon name without prefix), ``order`` (int,
+    default 100) and ``section`` (``"main"`` or ``"admin"``). The core drops entries of
+    plugins that do not serve the user's department and sorts the rest by ``order``.
+    Answers combine by concatenation.
+    """
+
+
+@hookspec
+def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
+    """Return widgets for ``user``'s dashboard.
+
+    Each widget is a dict: ``title``, ``template`` (a template path the plugin provides),
+    optional ``data`` (a dict passed to the template as ``data``), ``order`` (int) and
+    ``width`` (Bootstrap columns out of 12, default 6). Widgets of plugins that do not serve
+    the user's department are dropped by the core. Answers combine by concatenation.
+    """
+
+
+# ------------------------------------------------------------------- domain vocabulary
+
+
+@hookspec
+def sharing_categories() -> list[dict[str, str]]:
+    """Return the information-sharing categories this plugin adds.
+
+    Each category is ``{"code": "forestry.logging_permit", "name_zh": ..., "name_en": ...}``;
+    codes are prefixed with the plugin's name (core categories have no prefix). Answers
+    combine by concatenation; a duplicate code stops start-up.
+    """
+
+
+@hookspec
+def offence_types() -> list[dict[str, str]]:
+    """Return the offence (case) types this plugin handles.
+
+    Each type is ``{"code": "forestry.illegal_felling", "name_zh": ..., "name_en": ...,
+    "group": "forest" | "mining" | "wildlife" | "fire" | "other"}``. Answers combine by
+    concatenation; a duplicate code stops start-up.
+    """
+
+
+# ------------------------------------------------------------------------------ access
+
+
+@hookspec
+def permissions() -> list[dict[str, str]]:
+    """Return the actions this plugin defines, for the permission registry.
+
+    Each is ``{"action": "<plugin>.<object>.<verb>", "description": ...}``. Answers combine
+    by concatenation; a duplicate action stops start-up.
+    """
+
+
+@hookspec
+def permission_allowed(user: Any, action: str, obj: Any) -> bool | None:
+    """Decide whether ``user`` may perform ``action`` on ``obj`` (``obj`` may be ``None``).
+
+    Return ``True`` to allow, ``False`` to deny, ``None`` to abstain. Answers combine as a
+    veto: any ``False`` denies; otherwise at least one ``True`` is needed. The core's
+    built-in plugin answers for core actions.
+    """
+
+
+# ------------------------------------------------------------------- background work
+
+
+@hookspec
+def commands() -> Any:
+    """Return a :class:`click.Group` named after the plugin, or ``None``.
+
+    The core adds it to the ``forestchief`` command (``forestchief forestry ...``) and runs
+    its commands inside an application context. Answers combine: one group per plugin.
+    """
+
+
+@hookspec
+def scheduled_jobs() -> list[dict[str, Any]]:
+    """Return periodic work for ``forestchief jobs run`` (meant to be run from cron).
+
+    Each job is ``{"name": "<plugin>.<job>", "func": callable(now) -> int}``; ``func``
+    receives the current aware UTC time, must be idempotent (running it twice sends nothing
+    twice) and returns how many things it did. Answers combine by concatenation; jobs run in
+    order of name, each in its own transaction.
+    """

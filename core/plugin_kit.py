@@ -1,0 +1,82 @@
+"""Building blocks department plugins share: a landing page, a widget, a CLI group.
+
+A plugin stays a table of contents (``plugin.py`` with hookimpls); what every department
+plugin needs in the same shape lives here once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from core.db import db
+from core.departments.models import Department, DepartmentPlugin
+
+
+def served_departments(plugin: str) -> list[Department]:
+    """Active departments that switched ``plugin`` on, in configuration order."""
+    return list(db.session.scalars(
+        select(Department)
+        .join(DepartmentPlugin, DepartmentPlugin.department_id == Department.id)
+        .where(DepartmentPlugin.plugin == plugin, Department.active.is_(True))
+        .order_by(Department.position)
+    ))
+
+
+def plugin_vocabulary(plugin: str) -> dict[str, list[dict[str, str]]]:
+    """The sharing categories and offence types ``plugin`` contributed."""
+    from core.app import kernel
+
+    k = kernel()
+    return {
+        "categories": [c for c in k.sharing_categories if c["plugin"] == plugin],
+        "offence_types": [o for o in k.offence_types if o["plugin"] == plugin],
+    }
+
+
+def landing_blueprint(plugin: str, import_name: str, title: Any, duties: list[Any]) -> Blueprint:
+    """The plugin's blueprint with its landing page at ``/<plugin>/``.
+
+    ``duties`` are the plugin's duty areas (lazy strings); the page lists them with the
+    departments the plugin serves and their duty text from configuration.
+    """
+    bp = Blueprint(plugin, import_name, url_prefix=f"/{plugin}", template_folder="templates")
+
+    @bp.route("/")
+    def index() -> Any:
+        return render_template("plugin/landing.html", plugin=plugin, title=title,
+                               duties=duties, departments=served_departments(plugin),
+                               **plugin_vocabulary(plugin))
+
+    return bp
+
+
+def landing_widget(plugin: str, title: Any, order: int = 50) -> dict[str, Any]:
+    """A dashboard widget linking to the plugin's page with the departments it serves."""
+    return {"title": title, "template": "plugin/widget.html", "order": order, "width": 6,
+            "data": {"plugin": plugin, "departments": served_departments(plugin),
+                     **plugin_vocabulary(plugin)}}
+
+
+def info_group(plugin: str) -> click.Group:
+    """``forestchief <plugin> info``: the departments served and the vocabulary added."""
+
+    @click.group(name=plugin, help=f"The {plugin} plugin.")
+    def group() -> None:
+        pass
+
+    @group.command("info")
+    def info() -> None:
+        """Departments served, sharing categories and offence types."""
+        vocabulary = plugin_vocabulary(plugin)
+        click.echo("departments: " + (", ".join(d.code for d in served_departments(plugin))
+                                      or "-"))
+        for key in ("categories", "offence_types"):
+            click.echo(f"{key}:")
+            for item in vocabulary[key]:
+                click.echo(f"  {item['code']:40} {item['name_zh']}")
+
+    return group

@@ -1,0 +1,1 @@
+"""The forestry department plugin."""
