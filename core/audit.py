@@ -133,10 +133,12 @@ def _audited(obj: Any) -> bool:
 
 
 def _object_id(obj: Any) -> str | None:
-    identity = inspect(obj).identity
-    if identity is None:
+    # New objects have their keys by after_flush, but not yet their identity key.
+    state = inspect(obj)
+    key = state.mapper.primary_key_from_instance(obj)
+    if all(part is None for part in key):
         return None
-    return ",".join(str(part) for part in identity)
+    return ",".join(str(part) for part in key)
 
 
 def _changes(obj: Any, action: str) -> dict[str, Any]:
@@ -216,6 +218,17 @@ def _write(session: Session, entries: list[Entry]) -> None:
         rows.append(row)
     conn.execute(insert(AuditRecord.__table__), rows)
     conn.execute(update(head).where(head.c.id == 1).values(hash=prev_hash))
+
+
+@event.listens_for(db.Model, "mapper_configured", propagate=True)
+def _keep_old_values(mapper: Any, class_: type) -> None:
+    """Load a column's old value before it is overwritten, even on an expired object.
+
+    Without this, changing an attribute after a commit (when SQLAlchemy has expired it)
+    would record ``None`` as the value before.
+    """
+    for prop in mapper.column_attrs:
+        getattr(class_, prop.key).impl.active_history = True
 
 
 @event.listens_for(Session, "after_flush")

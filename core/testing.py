@@ -1,0 +1,231 @@
+"""Pytest fixtures plugin authors reuse: ``app``, ``client``, ``runner``, ``make_user``, ``login_as``.
+
+Load with ``pytest_plugins = ["core.testing"]`` in a ``conftest.py``. The database is real:
+a fresh SQLite file per test (copied from one migrated template), or, when ``DATABASE_URL``
+points at PostgreSQL, one migrated database emptied after every test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from core.config import Settings, load_settings
+
+DEFAULT_PASSWORD = "Forest-Chief-2026"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_INPUT_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def write_settings(directory: Path, extra: str = "") -> Path:
+    """Write a settings file for a test app whose instance folder is ``directory/instance``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "settings.toml"
+    path.write_text(
+        f'[app]\ninstance_path = "{directory / "instance"}"\nsecret_key = "test-secret"\n'
+        '[security]\nlogin_rate_limit = "1000 per minute"\n' + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def make_settings(directory: Path, extra: str = "", env: dict[str, str] | None = None,
+                  database_url: str | None = None) -> Settings:
+    """Settings for a test app; ``DATABASE_URL`` from the environment wins unless given."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k in ("DATABASE_URL", "FORESTCHIEF_PLUGINS")}
+    environment.update(env or {})
+    if database_url is not None:
+        environment["DATABASE_URL"] = database_url
+    return load_settings(write_settings(directory, extra), env=environment)
+
+
+def using_postgres() -> bool:
+    """Whether this test run targets PostgreSQL."""
+    return os.environ.get("DATABASE_URL", "").startswith("postgresql")
+
+
+# ------------------------------------------------------------------------- databases
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database: a SQLite file to copy, or the PostgreSQL URL itself."""
+    from core.app import create_app
+    from core.db import db
+    from core.migrate import upgrade
+
+    directory = tmp_path_factory.mktemp("template")
+    if using_postgres():
+        url = os.environ["DATABASE_URL"]
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        app = create_app(make_settings(directory), testing=True)
+        upgrade(app)
+        with app.app_context():
+            db.engine.dispose()
+        return url
+    db_file = directory / "template.db"
+    app = create_app(make_settings(directory, database_url=f"sqlite:///{db_file}"), testing=True)
+    upgrade(app)
+    with app.app_context():
+        db.engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return str(db_file)
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
+    """A clean, migrated database for one test."""
+    if using_postgres():
+        _empty_postgres(migrated_template)
+        yield migrated_template
+        return
+    target = tmp_path / "test.db"
+    shutil.copyfile(migrated_template, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def settings_extra() -> str:
+    """Extra TOML appended to the test settings file; override it in a test module."""
+    return ""
+
+
+@pytest.fixture
+def app_factory(database_url: str, tmp_path: Path) -> Callable[..., Flask]:
+    """Build apps on the test database: ``app_factory(extra_toml="", env=None, sync=True)``."""
+    from core.app import create_app
+
+    counter = iter(range(1000))
+    made: list[Flask] = []
+
+    def factory(extra: str = "", env: dict[str, str] | None = None, sync: bool = True) -> Flask:
+        settings = make_settings(tmp_path / f"app{next(counter)}", extra, env,
+                                 database_url=database_url)
+        app = create_app(settings, testing=True)
+        if sync:
+            sync_config_departments(app)
+        made.append(app)
+        return app
+
+    yield factory  # type: ignore[misc]
+    from core.db import db
+
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def sync_config_departments(app: Flask) -> None:
+    """Load ``config/departments.toml`` into the app's database."""
+    from core import audit
+    from core.db import db
+    from core.departments.services import sync_departments
+    from core.plugins import available_plugins
+
+    with app.app_context(), audit.acting_as(name="test"):
+        sync_departments(app.extensions["forestchief"].settings.departments_file,
+                         set(available_plugins()))
+        db.session.commit()
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask], settings_extra: str) -> Flask:
+    """The application with the configured departments, on a clean database."""
+    return app_factory(settings_extra)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client (real HTTP semantics, cookies kept)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Callable[..., Any]:
+    """Invoke ``forestchief`` commands against ``app``: ``runner(["users", "list"])``."""
+    from core.cli import cli
+
+    def invoke(args: list[str], input: str | None = None) -> Any:
+        return CliRunner().invoke(cli, args, input=input, obj={"app": app},
+                                  catch_exceptions=False)
+
+    return invoke
+
+
+# ----------------------------------------------------------------------------- people
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Create an account: ``make_user("li", role="liaison", department="police")``."""
+    from core import audit
+    from core.accounts.services import create_user
+    from core.db import db
+
+    def make(username: str, role: str = "member", department: str = "office",
+             password: str = DEFAULT_PASSWORD, display_name: str = "") -> Any:
+        with app.app_context(), audit.acting_as(name="test"):
+            user = create_user(username, password, department, role, display_name)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
+    """A CSRF token from a page's form, as a browser would have it."""
+    body = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(body) or CSRF_INPUT_RE.search(body)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD) -> Any:
+    """Sign in through the real login form; returns the POST response."""
+    token = csrf_token(client)
+    return client.post("/auth/login", data={"csrf_token": token, "username": username,
+                                            "password": password})
+
+
+@pytest.fixture
+def login_as(app: Flask, make_user: Callable[..., Any]) -> Callable[..., FlaskClient]:
+    """A signed-in client for a new user: ``login_as("leader", "police")``."""
+    counter = iter(range(1000))
+
+    def _login(role: str = "office", department: str = "office",
+               username: str | None = None) -> FlaskClient:
+        name = username or f"{role}{next(counter)}.{department}"
+        make_user(name, role=role, department=department)
+        client = app.test_client()
+        response = login(client, name)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login

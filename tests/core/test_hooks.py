@@ -1,0 +1,187 @@
+"""Every hook has a test here (test_hook_<name>), a docstring contract and README docs."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Blueprint
+
+from core import hookspecs
+from core.app import kernel, navigation
+from core.hookspecs import hookimpl
+from core.plugins import call_each, hook_names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ------------------------------------------------------------------------ meta-tests
+
+
+def test_every_hook_has_a_test():
+    module = sys.modules[__name__]
+    missing = [name for name in hook_names() if not hasattr(module, f"test_hook_{name}")]
+    assert not missing, f"hooks without a test_hook_<name>: {missing}"
+
+
+def test_every_hook_has_a_docstring_contract():
+    for name in hook_names():
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert len(doc) > 80, f"hook {name} needs a docstring contract"
+        assert "Return" in doc or "return" in doc, name
+
+
+def test_every_hook_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in hook_names() if f"`{name}" not in readme]
+    assert not missing, f"README does not document: {missing}"
+
+
+def test_required_hooks_exist():
+    assert set(hook_names()) >= {
+        "configure", "blueprints", "nav_items", "permissions", "permission_allowed",
+        "sharing_categories", "offence_types", "dashboard_widgets", "commands",
+        "scheduled_jobs"}
+
+
+# ------------------------------------------------------------------------ each hook
+
+
+class Recorder:
+    """A plugin registered on one app's manager after start-up (historic hooks)."""
+
+    def __init__(self):
+        self.configured = []
+
+    @hookimpl
+    def configure(self, app, settings):
+        self.configured.append((app.name, settings.source))
+
+
+def test_hook_configure(app):
+    recorder = Recorder()
+    pm = kernel(app).pm
+    pm.register(recorder, name="recorder")
+    # Historic: a plugin registered late still receives the one call.
+    assert recorder.configured == [(app.name, kernel(app).settings.source)]
+
+
+def test_hook_blueprints(app):
+    owners = kernel(app).blueprint_owner
+    assert owners["forestry"] == "forestry" and owners["police"] == "police"
+    assert owners["auth"] == "core" and owners["api_core"] == "core"
+    for plugin_name, answer in call_each(kernel(app).pm, "blueprints"):
+        assert all(isinstance(bp, Blueprint) for bp in answer), plugin_name
+
+
+def test_hook_nav_items(app, make_user):
+    from core.accounts.models import User
+    from core.db import db
+
+    make_user("nav.police", role="liaison", department="police")
+    make_user("nav.admin", role="admin", department="office")
+    with app.test_request_context():
+        police = db.session.query(User).filter_by(username="nav.police").one()
+        endpoints = [item["endpoint"] for item in navigation(police)]
+        assert endpoints[:2] == ["main.dashboard", "departments.directory"]
+        assert "police.index" in endpoints and "forestry.index" not in endpoints
+        admin = db.session.query(User).filter_by(username="nav.admin").one()
+        admin_endpoints = [item["endpoint"] for item in navigation(admin)]
+        assert {"admin.users", "admin.plugins", "admin.settings"} <= set(admin_endpoints)
+        assert not any(e.endswith(".index") for e in admin_endpoints)
+
+
+def test_hook_dashboard_widgets(login_as):
+    office = login_as("office", "office")
+    page = office.get("/").get_data(as_text=True)
+    for plugin in ("core", "forestry", "police", "environment", "emergency"):
+        assert f'data-widget="{plugin}"' in page
+    police = login_as("liaison", "police").get("/").get_data(as_text=True)
+    assert 'data-widget="police"' in police and 'data-widget="forestry"' not in police
+
+
+def test_hook_sharing_categories(app):
+    codes = {c["code"]: c["plugin"] for c in kernel(app).sharing_categories}
+    assert {"resource_survey", "ownership_registration", "protection_restoration",
+            "disaster_prevention", "enforcement"} <= set(codes)
+    assert codes["forestry.logging_permit"] == "forestry"
+    assert codes["forestry.forest_land_use_permit"] == "forestry"
+    assert codes["emergency.fire_danger_warning"] == "emergency"
+    for code, plugin in codes.items():
+        assert plugin == "core" or code.startswith(plugin + "."), code
+
+
+def test_hook_offence_types(app):
+    types = {o["code"]: o for o in kernel(app).offence_types}
+    assert types["forestry.tree_theft"]["name_zh"] == "盗伐林木"
+    assert types["forestry.excessive_felling"]["name_zh"] == "滥伐林木"
+    assert types["police.forest_fire_crime"]["group"] == "fire"
+    assert {o["group"] for o in types.values()} <= {"forest", "mining", "wildlife", "fire",
+                                                   "other"}
+
+
+def test_hook_offence_types_duplicates_stop_start_up(tmp_path, monkeypatch):
+    from core import plugins
+    from core.app import create_app
+    from core.plugins import PluginError
+    from core.testing import make_settings
+
+    module = type(sys)("dup_offences")
+    module.offence_types = hookimpl(lambda: [{"code": "forestry.tree_theft", "name_zh": "x",
+                                               "name_en": "x", "group": "forest"}])
+    monkeypatch.setitem(sys.modules, "dup_offences", module)
+    monkeypatch.setitem(plugins.BUNDLED_PLUGINS, "dup", "dup_offences")
+    with pytest.raises(PluginError, match=r"offence_types code 'forestry.tree_theft' is already defined"):
+        create_app(make_settings(tmp_path, '[plugins]\nenabled = ["*"]\n'), testing=True)
+
+
+def test_hook_permissions(app):
+    actions = {p["action"]: p["plugin"] for p in kernel(app).permissions}
+    assert actions["core.audit.view"] == "core"
+    assert actions["forestry.permit.issue"] == "forestry"
+
+
+class Veto:
+    @hookimpl
+    def permission_allowed(self, user, action, obj):
+        return False if action == "core.users.manage" else None
+
+
+def test_hook_permission_allowed(app, login_as):
+    admin = login_as("admin", "office")
+    assert admin.get("/admin/users").status_code == 200
+    assert login_as("office", "office").get("/admin/users").status_code == 403
+    kernel(app).pm.register(Veto(), name="veto")
+    # Any False vetoes, even the core's True.
+    assert admin.get("/admin/users").status_code == 403
+    assert admin.get("/admin/plugins").status_code == 200
+
+
+def test_hook_commands(runner):
+    for plugin in ("forestry", "police", "environment", "emergency"):
+        result = runner([plugin, "info"])
+        assert result.exit_code == 0, result.output
+        assert "categories:" in result.output
+    assert "police.wildlife_crime" in runner(["police", "info"]).output
+
+
+def test_hook_scheduled_jobs(app, runner, make_user):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from core.accounts.models import User
+    from core.db import db, utcnow
+
+    make_user("locked.one", role="member")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "locked.one"))
+        user.locked_until = utcnow() - timedelta(minutes=1)
+        user.failed_logins = 5
+        db.session.commit()
+    first = runner(["jobs", "run"])
+    assert first.exit_code == 0 and "core.expired_lockouts: 1" in first.output
+    second = runner(["jobs", "run"])  # idempotent
+    assert "core.expired_lockouts: 0" in second.output

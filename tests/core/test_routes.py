@@ -1,0 +1,51 @@
+"""Meta-tests over app.url_map: no route is reachable without an access rule."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PUBLIC = {"auth.login", "main.set_language", "main.healthz", "static",
+          "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+
+
+def concrete(rule) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "police" if m.group(1) == "code" else "x",
+                  rule.rule)
+
+
+def test_every_route_requires_sign_in_unless_public(app):
+    client = app.test_client()
+    seen_public = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        public = getattr(view, "forestchief_public", False) or rule.endpoint.startswith(
+            "api-docs.") or rule.endpoint == "static"
+        if public:
+            seen_public.add(rule.endpoint)
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(concrete(rule), method=method)
+            if rule.rule.startswith("/api/"):
+                assert response.status_code == 401, (rule.rule, method)
+                assert response.get_json()["error"]["code"] == "unauthorized"
+            else:
+                assert response.status_code in (302, 400), (rule.rule, method)
+                if response.status_code == 302:
+                    assert "/auth/login" in response.headers["Location"]
+    assert seen_public == PUBLIC, "a new public route must be reviewed and added here"
+
+
+@pytest.mark.parametrize("role", ["admin", "auditor", "security"])
+def test_system_roles_read_no_business_pages(login_as, role):
+    client = login_as(role, "office")
+    for path in ("/forestry/", "/police/", "/environment/", "/emergency/"):
+        assert client.get(path).status_code == 403
+
+
+def test_unknown_pages_are_404_pages_and_json_for_the_api(login_as):
+    client = login_as("member", "office")
+    assert client.get("/no/such/page").status_code == 404
+    api = client.get("/api/v1/no-such")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
