@@ -229,3 +229,39 @@ def login_as(app: Flask, make_user: Callable[..., Any]) -> Callable[..., FlaskCl
         return client
 
     return _login
+
+
+class QueryCounter:
+    """Counts the SQL statements an app runs inside a ``with`` block."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.statements: list[str] = []
+
+    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        from sqlalchemy import event
+
+        from core.db import db
+
+        with self.app.app_context():
+            self.engine = db.engine
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable[[], QueryCounter]:
+    """``with count_queries() as q: client.get(...)`` then ``q.count``."""
+    return lambda: QueryCounter(app)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.config import load_departments
 from core.db import db, utcnow
@@ -108,16 +108,24 @@ def office_department() -> Department | None:
     return db.session.scalar(select(Department).where(Department.kind == "office"))
 
 
-def liaisons_by_department(department_ids: list[int]) -> dict[int, list[Any]]:
-    """Active liaisons of each department, in one query."""
+def liaisons_by_department(department_ids: list[int], limit: int = 3) -> dict[int, list[Any]]:
+    """Up to ``limit`` active liaisons of each department, in one query.
+
+    Bounded so a page's cost does not grow with the number of accounts.
+    """
     from core.accounts.models import User
 
     out: dict[int, list[Any]] = {i: [] for i in department_ids}
     if not department_ids:
         return out
-    for user in db.session.scalars(
-        select(User).where(User.department_id.in_(department_ids), User.role == "liaison",
-                           User.active.is_(True)).order_by(User.username)
-    ):
+    rank = func.row_number().over(partition_by=User.department_id,
+                                  order_by=User.username).label("rank")
+    ranked = (select(User.id, rank)
+              .where(User.department_id.in_(department_ids), User.role == "liaison",
+                     User.active.is_(True))
+              .subquery())
+    stmt = (select(User).join(ranked, ranked.c.id == User.id)
+            .where(ranked.c.rank <= limit).order_by(User.username))
+    for user in db.session.scalars(stmt):
         out[user.department_id].append(user)
     return out
