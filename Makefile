@@ -39,7 +39,7 @@ core/static/vendor/.installed: package.json package-lock.json scripts/copy-asset
 	touch $@
 
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d core/translations
+	$(BIN)/pybabel compile -d core/translations
 
 test-deps:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -17,13 +17,13 @@ import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import audit  # noqa: E402
-from core.accounts.models import User  # noqa: E402
-from core.app import create_app  # noqa: E402
-from core.db import db  # noqa: E402
-from core.departments.models import Department  # noqa: E402
-from core.migrate import upgrade  # noqa: E402
-from core.testing import DEFAULT_PASSWORD, login, make_settings, sync_config_departments  # noqa: E402
+from core import audit
+from core.accounts.models import User
+from core.app import create_app
+from core.db import db
+from core.departments.models import Department
+from core.migrate import upgrade
+from core.testing import DEFAULT_PASSWORD, login, make_settings, sync_config_departments
 
 TARGET_P95_MS = 150
 PAGES = {"office": ["/", "/departments/", "/api/v1/departments?per_page=100"],

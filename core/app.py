@@ -85,7 +85,8 @@ def create_app(settings: Settings | str | None = None, testing: bool = False) ->
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    Babel(app, locale_selector=_select_locale, timezone_selector=lambda: settings["app"]["timezone"])
+    Babel(app, locale_selector=_select_locale,
+          timezone_selector=lambda: settings["app"]["timezone"])
     _init_login(app)
 
     from core.api import make_api

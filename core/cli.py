@@ -6,6 +6,7 @@ Every command runs inside an application context built from ``--config`` (or
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -52,10 +53,8 @@ class AppGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = list(super().list_commands(ctx))
-        try:
+        with contextlib.suppress(click.ClickException):  # shown when a command runs
             names += sorted(self._plugin_commands(ctx))
-        except click.ClickException:
-            pass
         return names
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:

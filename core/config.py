@@ -296,9 +296,8 @@ class DepartmentsFile(_Section):
                 seen[code] = index
         offices = [e["code"] for e in data.get("department", []) if e["kind"] == "office"]
         if len(offices) != 1:
-            raise ValidationError(
-                {"_schema": [f"exactly one department must have kind = \"office\" (found {len(offices)})"]}
-            )
+            raise ValidationError({"_schema": [
+                f'exactly one department must have kind = "office" (found {len(offices)})']})
         if errors:
             raise ValidationError({"department": errors})
 

@@ -41,9 +41,8 @@ def alembic_config(app: Flask, connection: Any = None) -> Config:
 
 def upgrade(app: Flask, revision: str = "heads") -> None:
     """Migrate ``app``'s database to ``revision`` (all heads: core and every plugin branch)."""
-    with app.app_context():
-        with db.engine.begin() as connection:
-            command.upgrade(alembic_config(app, connection), revision)
+    with app.app_context(), db.engine.begin() as connection:
+        command.upgrade(alembic_config(app, connection), revision)
 
 
 def current_heads(app: Flask) -> set[str]:

@@ -86,7 +86,7 @@ def decide(settings: Settings, names: list[str]) -> dict[str, tuple[bool, str]]:
 def _import(name: str, module: str) -> ModuleType:
     try:
         return importlib.import_module(module)
-    except Exception as exc:  # noqa: BLE001 - any import failure must name the plugin
+    except Exception as exc:
         raise PluginError(
             f"plugin {name!r} failed to import ({module}): {type(exc).__name__}: {exc}"
         ) from exc

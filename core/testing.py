@@ -1,4 +1,4 @@
-"""Pytest fixtures plugin authors reuse: ``app``, ``client``, ``runner``, ``make_user``, ``login_as``.
+"""Pytest fixtures plugin authors reuse: ``app``, ``client``, ``runner``, ``login_as``...
 
 Load with ``pytest_plugins = ["core.testing"]`` in a ``conftest.py``. The database is real:
 a fresh SQLite file per test (copied from one migrated template), or, when ``DATABASE_URL``

@@ -55,7 +55,8 @@ class User(db.Model):
         return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
-        return f"<User {self.username} {self.role}@{self.department.code if self.department else '?'}>"
+        code = self.department.code if self.department else "?"
+        return f"<User {self.username} {self.role}@{code}>"
 
 
 class ApiToken(db.Model):

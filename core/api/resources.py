@@ -93,9 +93,11 @@ def list_departments(args: dict[str, Any]) -> Any:
     if not args["include_inactive"]:
         stmt = stmt.where(Department.active.is_(True))
     if args.get("q"):
-        like = f"%{args['q']}%"
-        stmt = stmt.where(or_(Department.code.ilike(like), Department.name_zh.ilike(like),
-                              Department.name_en.ilike(like)))
+        # autoescape: "%" and "_" in the search text are literal characters, not wildcards.
+        q = args["q"]
+        stmt = stmt.where(or_(Department.code.icontains(q, autoescape=True),
+                              Department.name_zh.icontains(q, autoescape=True),
+                              Department.name_en.icontains(q, autoescape=True)))
     items, headers = paginate(stmt, args["page"], args["per_page"])
     return _dump_departments(items), 200, headers
 

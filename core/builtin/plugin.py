@@ -11,9 +11,12 @@ from core.hookspecs import hookimpl
 
 #: The five categories of lianzhou art. 5.
 CORE_SHARING_CATEGORIES = [
-    {"code": "resource_survey", "name_zh": "资源调查监测", "name_en": "Resource survey and monitoring"},
-    {"code": "ownership_registration", "name_zh": "登记确权", "name_en": "Ownership registration"},
-    {"code": "protection_restoration", "name_zh": "保护修复", "name_en": "Protection and restoration"},
+    {"code": "resource_survey", "name_zh": "资源调查监测",
+     "name_en": "Resource survey and monitoring"},
+    {"code": "ownership_registration", "name_zh": "登记确权",
+     "name_en": "Ownership registration"},
+    {"code": "protection_restoration", "name_zh": "保护修复",
+     "name_en": "Protection and restoration"},
     {"code": "disaster_prevention", "name_zh": "灾害防控", "name_en": "Disaster prevention"},
     {"code": "enforcement", "name_zh": "执法整治", "name_en": "Enforcement"},
 ]

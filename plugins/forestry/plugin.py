@@ -43,7 +43,8 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 @hookimpl
 def sharing_categories() -> list[dict[str, str]]:
     return [
-        {"code": "forestry.logging_permit", "name_zh": "林木采伐许可", "name_en": "Logging permits"},
+        {"code": "forestry.logging_permit", "name_zh": "林木采伐许可",
+         "name_en": "Logging permits"},
         {"code": "forestry.felling_area", "name_zh": "伐区情况", "name_en": "Felling areas"},
         {"code": "forestry.forest_land_use_permit", "name_zh": "使用林地许可",
          "name_en": "Forest-land use permits"},

@@ -133,7 +133,8 @@ def test_hook_offence_types_duplicates_stop_start_up(tmp_path, monkeypatch):
                                                "name_en": "x", "group": "forest"}])
     monkeypatch.setitem(sys.modules, "dup_offences", module)
     monkeypatch.setitem(plugins.BUNDLED_PLUGINS, "dup", "dup_offences")
-    with pytest.raises(PluginError, match=r"offence_types code 'forestry.tree_theft' is already defined"):
+    with pytest.raises(PluginError,
+                       match=r"offence_types code 'forestry.tree_theft' is already defined"):
         create_app(make_settings(tmp_path, '[plugins]\nenabled = ["*"]\n'), testing=True)
 
 
