@@ -20,6 +20,7 @@ run: install
 
 ## test: the whole suite on SQLite, then again on a throw-away PostgreSQL cluster
 test: install test-deps
+	$(BIN)/ruff check .
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -62,7 +63,7 @@ lint:
 
 ## translations: re-extract messages after changing UI text, then edit the .po file
 translations:
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o core/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --project forestchief --version 0.1.0 -o core/translations/messages.pot .
 	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
 
 bench: install

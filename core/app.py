@@ -13,14 +13,24 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
 from flask_smorest import Blueprint as ApiBlueprint
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from core import access
@@ -44,6 +54,8 @@ class Kernel:
     #: blueprint name -> owning plugin name
     blueprint_owner: dict[str, str] = field(default_factory=dict)
     sharing_categories: list[dict[str, str]] = field(default_factory=list)
+    #: plugin name -> display name (lazy string)
+    titles: dict[str, Any] = field(default_factory=dict)
     offence_types: list[dict[str, str]] = field(default_factory=list)
     permissions: list[dict[str, str]] = field(default_factory=list)
 
@@ -138,6 +150,8 @@ def _configure_flask(app: Flask, settings: Settings, testing: bool) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # CLI and jobs: the configured default
+        return kernel().settings["app"]["default_locale"]
     lang = session.get("lang")
     if lang in ("zh_CN", "en"):
         return lang
@@ -158,10 +172,10 @@ def _init_login(app: Flask) -> None:
 
     @manager.request_loader
     def _bearer(req: Any) -> Any:
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
+        scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             return None
-        user = user_for_token(header[7:].strip())
+        user = user_for_token(token.strip())
         if user is not None:
             g.bearer_auth = True
         return user
@@ -196,6 +210,7 @@ def _collect_vocabulary(kern: Kernel) -> None:
                 seen[item[key]] = plugin_name
                 items.append({**item, "plugin": plugin_name})
         setattr(kern, attr, items)
+    kern.titles = dict(call_each(kern.pm, "plugin_title"))
 
 
 def wants_json() -> bool:
@@ -218,18 +233,24 @@ def _install_request_hooks(app: Flask, kern: Kernel) -> None:
             return None  # the OpenAPI document and its viewer are not business data
         if not current_user.is_authenticated:
             if wants_json():
-                return api_error(401, "unauthorized", str(_l("Sign in or send a bearer token.")))
+                return api_error(401, "unauthorized", str(_l("Sign in or send a bearer token.")),
+                                 headers={"WWW-Authenticate": "Bearer"})
             return app.login_manager.unauthorized()  # type: ignore[attr-defined]
         if not g.get("bearer_auth"):
             last = session.get("seen")
             now = utcnow().timestamp()
             if last is not None and now - last > idle.total_seconds():
+                lang = session.get("lang")
                 logout_user()
                 session.clear()
+                if lang:
+                    session["lang"] = lang
                 if wants_json():
-                    return api_error(401, "session_expired", str(_l("Your session expired.")))
+                    return api_error(401, "session_expired", str(_l("Your session expired.")),
+                                     headers={"WWW-Authenticate": "Bearer"})
                 session["flash_expired"] = True
-                return redirect(url_for("auth.login", next=request.full_path))
+                target = request.full_path if request.query_string else request.path
+                return redirect(url_for("auth.login", next=target))
             session["seen"] = now
             session.permanent = True
             if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -281,6 +302,17 @@ def api_error(status: int, code: str, message: str,
     return response
 
 
+PAGE_MESSAGES = {
+    400: _l("The request could not be processed. Reload the page and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist."),
+    405: _l("This action is not allowed here."),
+    413: _l("The upload is too large."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("Something went wrong; nothing was saved."),
+}
+
+
 def http_error_response(exc: HTTPException) -> Any:
     """Render an HTTP error as JSON for the API or as a page for the UI."""
     status = exc.code or 500
@@ -304,7 +336,13 @@ def http_error_response(exc: HTTPException) -> Any:
                 headers["Allow"] = ", ".join(allowed)
         return api_error(status, ERROR_CODES.get(status, "error"), str(message), fields, headers)
     response = exc.get_response()
-    body = render_template("errors/error.html", code=status, message=exc.description)
+    message = exc.description
+    if isinstance(exc, CSRFError):
+        message = _l("This form has expired or did not come from this site. "
+                     "Reload the page and try again.")
+    elif message == type(exc).description and status in PAGE_MESSAGES:
+        message = PAGE_MESSAGES[status]  # werkzeug's English default -> translated text
+    body = render_template("errors/error.html", code=status, message=message)
     return body, status, {k: v for k, v in response.headers.items() if k == "Allow"}
 
 
@@ -338,9 +376,11 @@ def _install_template_globals(app: Flask, kern: Kernel) -> None:
     def _globals() -> dict[str, Any]:
         return {
             "nav": navigation(current_user) if current_user.is_authenticated else [],
-            "current_locale": str(get_locale()),
+            # Babel spells zh_CN as zh_Hans_CN; templates compare with the short codes.
+            "current_locale": "en" if str(get_locale()).startswith("en") else "zh_CN",
             "can": access.can,
             "role_label": role_label,
+            "plugin_label": lambda name: str(kern.titles.get(name, name)),
         }
 
 

@@ -187,7 +187,7 @@ def departments_list(show_all: bool) -> None:
 
 def _read_password(prompt: bool = True) -> str:
     if not sys.stdin.isatty():
-        line = sys.stdin.readline().rstrip("\n")
+        line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise click.ClickException("no password on standard input")
         return line

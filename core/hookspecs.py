@@ -43,6 +43,15 @@ def configure(app: Any, settings: Any) -> None:
 
 
 @hookspec
+def plugin_title() -> Any:
+    """Return the plugin's display name (a lazy-translated string), e.g. ``_l("Forestry")``.
+
+    Shown wherever the plugin is named to people: menus of department settings, badges,
+    the admin plugin list. One answer per plugin; a plugin without one is shown by its name.
+    """
+
+
+@hookspec
 def blueprints() -> list[Any]:
     """Return the Flask blueprints this plugin serves.
 

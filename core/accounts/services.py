@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -24,6 +25,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{2,80}$")
 TOKEN_PREFIX = "fc_"
+TOKEN_USE_PRECISION = timedelta(minutes=5)
 
 
 class AccountError(ValueError):
@@ -122,9 +124,16 @@ def create_user(username: str, password: str, department_code: str, role: str,
     return user
 
 
-def find_user(username: str) -> User | None:
-    """The account named ``username`` (case-insensitive), or None."""
-    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+def find_user(username: str, for_update: bool = False) -> User | None:
+    """The account named ``username`` (case-insensitive), or None.
+
+    ``for_update`` locks the row until the transaction ends (PostgreSQL), so concurrent
+    sign-ins read and write the failure counter one after the other.
+    """
+    stmt = select(User).where(func.lower(User.username) == username.lower())
+    if for_update:
+        stmt = stmt.with_for_update(of=User)
+    return db.session.scalar(stmt)
 
 
 def set_password(user: User, password: str) -> None:
@@ -165,30 +174,20 @@ def authenticate(username: str, password: str, policy: LoginPolicy,
     commits whatever the outcome so failures are kept.
     """
     now = now or utcnow()
-    user = find_user(username)
+    # Locked: parallel guesses would otherwise all read the same counter and each get a try.
+    user = find_user(username, for_update=True)
     if user is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
+        _spend_verify_time(password)
         audit.record("login_failed", "users", None, {"username": [None, username[:80]],
                                                      "reason": [None, "unknown user"]})
         return None
     if user.locked_until is not None and user.locked_until > now:
+        _spend_verify_time(password)  # a locked account answers as slowly as any other
         audit.record("login_failed", "users", user.id, {"reason": [None, "locked"]})
         return None
     if not check_password(user, password) or not user.is_active:
-        if user.locked_until is not None and user.locked_until <= now:
-            user.failed_logins = 0
-            user.locked_until = None
-        user.failed_logins += 1
-        reason = "inactive" if user.is_active is False else "bad password"
-        audit.record("login_failed", "users", user.id, {"reason": [None, reason],
-                                                        "failed_logins": [None, user.failed_logins]})
-        if user.failed_logins >= policy.threshold:
-            user.locked_until = now + policy.lockout
-            audit.record("lockout", "users", user.id,
-                         {"locked_until": [None, user.locked_until.isoformat()]})
+        register_failure(user, policy, "inactive" if user.is_active is False else "bad password",
+                         now=now)
         return None
     user.failed_logins = 0
     user.locked_until = None
@@ -196,6 +195,37 @@ def authenticate(username: str, password: str, policy: LoginPolicy,
     with audit.acting_as(user):
         audit.record("login", "users", user.id)
     return user
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    """Whether ``user`` is locked out after too many wrong passwords."""
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+def register_failure(user: User, policy: LoginPolicy, reason: str,
+                     action: str = "login_failed", now: datetime | None = None) -> None:
+    """Count a wrong password for ``user``; lock the account at the threshold. Caller commits.
+
+    Used by sign-in and by every other place that checks a password (the password change),
+    so a stolen session cannot be used to guess the password without limit either.
+    """
+    now = now or utcnow()
+    if user.locked_until is not None and user.locked_until <= now:
+        user.failed_logins = 0
+        user.locked_until = None
+    user.failed_logins += 1
+    audit.record(action, "users", user.id, {"reason": [None, reason],
+                                            "failed_logins": [None, user.failed_logins]})
+    if user.failed_logins >= policy.threshold:
+        user.locked_until = now + policy.lockout
+        audit.record("lockout", "users", user.id,
+                     {"locked_until": [None, user.locked_until.isoformat()]})
+
+
+def _spend_verify_time(password: str) -> None:
+    """Cost as much as a real password check, so response times reveal nothing."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_DUMMY_HASH, password)
 
 
 def load_session_user(user_id: str) -> User | None:
@@ -235,4 +265,9 @@ def user_for_token(token: str) -> User | None:
     )
     if api_token is None or not api_token.user.is_active:
         return None
+    now = utcnow()
+    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_USE_PRECISION:
+        # Recorded coarsely so that API reads do not each become a write.
+        api_token.last_used_at = now
+        db.session.commit()
     return api_token.user

@@ -40,6 +40,14 @@ def _policy() -> services.LoginPolicy:
                                 lockout=timedelta(minutes=security["lockout_minutes"]))
 
 
+def _login_failed_message() -> str:
+    """One message for every sign-in failure (unknown user, wrong password, locked)."""
+    security = kernel().settings["security"]
+    return _("Wrong user name or password, or the account is locked. After %(n)s failures "
+             "an account is locked for %(minutes)s minutes.",
+             n=security["lockout_threshold"], minutes=security["lockout_minutes"])
+
+
 def _login_limit() -> str:
     return kernel().settings["security"]["login_rate_limit"]
 
@@ -61,10 +69,7 @@ def login() -> Any:
         user = services.authenticate(form.username.data.strip(), form.password.data, _policy())
         db.session.commit()  # keep failure counters and audit records whatever the outcome
         if user is None:
-            form.password.errors.append(  # type: ignore[attr-defined]
-                _("Wrong user name or password, or the account is locked. "
-                  "After 5 failures an account is locked for 15 minutes.")
-            )
+            form.password.errors.append(_login_failed_message())  # type: ignore[attr-defined]
         else:
             target = safe_next(form.next.data)
             lang = session.get("lang")
@@ -99,7 +104,13 @@ def profile() -> Any:
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if not services.check_password(user, form.current.data):
+        if services.is_locked(user):
+            # Same lockout as sign-in: a stolen session cannot guess the password either.
+            form.current.errors.append(_login_failed_message())  # type: ignore[attr-defined]
+        elif not services.check_password(user, form.current.data):
+            services.register_failure(user, _policy(), "wrong current password",
+                                      action="password_change_failed")
+            db.session.commit()  # keep the counter and the audit record
             form.current.errors.append(_("That is not your current password."))  # type: ignore[attr-defined]
         else:
             try:

@@ -39,6 +39,11 @@ _ROLE_RULES = {
 
 
 @hookimpl
+def plugin_title() -> Any:
+    return _l("Core")
+
+
+@hookimpl
 def blueprints() -> list[Any]:
     from core.accounts.views import account_bp
     from core.accounts.views import bp as auth_bp

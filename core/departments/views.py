@@ -44,9 +44,8 @@ def directory() -> Any:
     q = request.args.get("q", "").strip()
     stmt = select(Department).where(Department.active.is_(True)).order_by(Department.position)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Department.code.ilike(like), Department.name_zh.ilike(like),
-                              Department.name_en.ilike(like), Department.duties.ilike(like)))
+        stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
+            Department.code, Department.name_zh, Department.name_en, Department.duties))))
     page = db.paginate(stmt, per_page=50, max_per_page=100, error_out=False)
     departments = list(page.items)
     liaisons = liaisons_by_department([d.id for d in departments])
@@ -72,7 +71,8 @@ def settings(code: str) -> Any:
     assert department is not None  # checked by the decorator
     available = loaded_department_plugins(kernel().pm)
     form = PluginChoiceForm()
-    form.plugins.choices = [(name, name) for name in available]
+    titles = kernel().titles
+    form.plugins.choices = [(name, str(titles.get(name, name))) for name in available]
     if request.method == "GET":
         form.plugins.data = sorted(department.enabled_plugins & set(available))
     if form.validate_on_submit():

@@ -25,6 +25,11 @@ bp = landing_blueprint(NAME, __name__, TITLE, DUTIES)
 
 
 @hookimpl
+def plugin_title() -> Any:
+    return TITLE
+
+
+@hookimpl
 def blueprints() -> list[Any]:
     return [bp]
 

@@ -186,3 +186,11 @@ def test_hook_scheduled_jobs(app, runner, make_user):
     assert first.exit_code == 0 and "core.expired_lockouts: 1" in first.output
     second = runner(["jobs", "run"])  # idempotent
     assert "core.expired_lockouts: 0" in second.output
+
+
+def test_hook_plugin_title(app, login_as):
+    titles = {name: str(title) for name, title in call_each(kernel(app).pm, "plugin_title")}
+    assert set(titles) == {"core", "forestry", "police", "environment", "emergency"}
+    leader = login_as("leader", "agriculture")
+    page = leader.get("/departments/agriculture/settings").get_data(as_text=True)
+    assert "林业" in page and "应急管理" in page  # translated titles, not raw codes
