@@ -27,6 +27,7 @@ test: install test-deps
 install: $(VENV)/.installed assets catalogs
 
 $(VENV)/.installed: setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; $(SUDO) $(APT) install -y -q python3-venv; }
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -63,7 +63,8 @@ class Kernel:
         """The plugin owning ``endpoint`` (``None`` for unknown endpoints)."""
         if not endpoint or "." not in endpoint:
             return None
-        return self.blueprint_owner.get(endpoint.rsplit(".", 1)[0])
+        # The top-level blueprint owns nested ones too ("water.reports.index" -> "water").
+        return self.blueprint_owner.get(endpoint.split(".", 1)[0])
 
 
 def kernel(app: Flask | None = None) -> Kernel:
@@ -87,6 +88,11 @@ def create_app(settings: Settings | str | None = None, testing: bool = False) ->
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder="templates", static_folder="static")
     _configure_flask(app, settings, testing)
+    proxies = settings["security"]["trusted_proxies"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
@@ -106,6 +112,7 @@ def create_app(settings: Settings | str | None = None, testing: bool = False) ->
     api = make_api(app)
     _register_blueprints(app, kern, api)
     _collect_vocabulary(kern)
+    _check_route_owners(app, kern)
     _install_request_hooks(app, kern)
     _install_error_handlers(app)
     _install_template_globals(app, kern)
@@ -137,7 +144,7 @@ def _configure_flask(app: Flask, settings: Settings, testing: bool) -> None:
         BABEL_DEFAULT_LOCALE=settings["app"]["default_locale"],
         BABEL_DEFAULT_TIMEZONE=settings["app"]["timezone"],
         BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI=security["rate_limit_storage"],
         RATELIMIT_HEADERS_ENABLED=True,
         API_TITLE="forestchief API",
         API_VERSION="v1",
@@ -189,11 +196,25 @@ def _register_blueprints(app: Flask, kern: Kernel, api: Any) -> None:
             ):
                 raise PluginError(f"plugin {plugin_name!r}: blueprint {bp.name!r} must be named "
                                   f"after the plugin")
+            if (plugin_name not in BUILTIN_PLUGINS and not isinstance(bp, ApiBlueprint)
+                    and not (bp.url_prefix or "").startswith(f"/{plugin_name}")):
+                raise PluginError(f"plugin {plugin_name!r}: blueprint {bp.name!r} must live "
+                                  f"under /{plugin_name}")
             kern.blueprint_owner[bp.name] = plugin_name
             if isinstance(bp, ApiBlueprint):
                 api.register_blueprint(bp)
             else:
                 app.register_blueprint(bp)
+
+
+def _check_route_owners(app: Flask, kern: Kernel) -> None:
+    """Every route belongs to a registered blueprint, so every route gets the access checks."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.startswith("api-docs."):
+            continue
+        if kern.owner_of(rule.endpoint) is None:
+            raise PluginError(f"route {rule.rule} ({rule.endpoint}) was added outside a "
+                              "blueprint returned by the blueprints hook")
 
 
 def _collect_vocabulary(kern: Kernel) -> None:

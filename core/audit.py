@@ -231,12 +231,24 @@ def _keep_old_values(mapper: Any, class_: type) -> None:
         getattr(class_, prop.key).impl.active_history = True
 
 
+@event.listens_for(db.Model, "after_delete", propagate=True)
+def _collect_delete(mapper: Any, connection: Any, target: Any) -> None:
+    """Deletes are collected row by row: orphans removed from a collection
+    (``delete-orphan``) never appear in ``session.deleted``."""
+    if not _audited(target):
+        return
+    session = inspect(target).session
+    if session is not None:
+        session.info.setdefault("audit_deletes", []).append(
+            Entry("delete", type(target).__tablename__, _object_id(target),
+                  _changes(target, "delete")))
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: Any) -> None:
     """Record every insert, update and delete of this flush (keys are assigned by now)."""
-    entries: list[Entry] = []
-    for action, objects in (("insert", session.new), ("update", session.dirty),
-                            ("delete", session.deleted)):
+    entries: list[Entry] = session.info.pop("audit_deletes", [])
+    for action, objects in (("insert", session.new), ("update", session.dirty)):
         for obj in objects:
             if not _audited(obj):
                 continue
@@ -254,9 +266,13 @@ def record(action: str, object_type: str, object_id: Any = None,
            changes: dict[str, Any] | None = None, session: Session | None = None) -> None:
     """Record an event that is not a row change (login, failed login, lockout, export...).
 
-    Written at once on the current transaction; it commits or rolls back with it.
+    Written at once on the current transaction; it commits or rolls back with it. Pending
+    changes are flushed first, so every transaction locks its rows before the audit head
+    (one lock order: no deadlocks between sign-in and sign-out).
     """
-    _write(session or db.session(),
+    session = session or db.session()
+    session.flush()
+    _write(session,
            [Entry(action, object_type, None if object_id is None else str(object_id),
                   changes or {})])
 

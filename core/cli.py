@@ -396,24 +396,23 @@ def demo(if_empty: bool, credentials: Path | None) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-@click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the application with gunicorn (a production WSGI server)."""
-    from gunicorn.app.base import BaseApplication
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the application with gunicorn (a production WSGI server).
 
-    app = AppGroup._app(cli, ctx)  # type: ignore[arg-type]
+    The settings were validated when this command started; gunicorn then replaces this
+    process and every worker builds a fresh app (``core.wsgi``), so no request ever runs
+    inside the command line's context.
+    """
+    from core.app import kernel
 
-    class _Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
-            # Never log client addresses or user agents (anonymous tipsters).
-            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')
-
-        def load(self) -> Flask:
-            return app
-
+    os.environ["FORESTCHIEF_SETTINGS"] = str(kernel().settings.source)
     click.echo(f"serving on http://{host}:{port}")
-    _Server().run()
+    sys.stdout.flush()
+    argv = [
+        sys.executable, "-m", "gunicorn", "core.wsgi:app",
+        "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--access-logfile", "-",
+        # Never log client addresses or user agents (anonymous tipsters).
+        "--access-logformat", '"%(r)s" %(s)s %(b)s %(M)sms',
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn

@@ -7,6 +7,7 @@ administrator who mistyped ``config/departments.toml`` is told exactly where to 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -93,12 +94,32 @@ class _Section(Schema):
         unknown = RAISE
 
 
+def _is_zone(value: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):
+        raise ValidationError(f"unknown time zone {value!r}") from None
+    return True
+
+
+def _is_rate_limit(value: str) -> bool:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValidationError(f"not a rate limit like '30 per minute': {value!r}") from None
+    return True
+
+
 class AppSection(_Section):
     secret_key = fields.String(load_default="")
     default_locale = fields.String(
         load_default="zh_CN", validate=validate.OneOf(["zh_CN", "en"])
     )
-    timezone = fields.String(load_default="Asia/Shanghai")
+    timezone = fields.String(load_default="Asia/Shanghai", validate=lambda v: _is_zone(v))
     instance_path = fields.String(load_default="")
 
 
@@ -116,8 +137,13 @@ class SecuritySection(_Section):
     idle_timeout_minutes = fields.Integer(load_default=30, validate=validate.Range(min=1))
     lockout_threshold = fields.Integer(load_default=5, validate=validate.Range(min=1))
     lockout_minutes = fields.Integer(load_default=15, validate=validate.Range(min=1))
-    login_rate_limit = fields.String(load_default="30 per minute")
+    login_rate_limit = fields.String(load_default="30 per minute",
+                                     validate=lambda v: _is_rate_limit(v))
     session_cookie_secure = fields.Boolean(load_default=False)
+    #: How many reverse proxies in front set X-Forwarded-For (0: none, use the peer address).
+    trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
+    #: Shared limiter storage for several app servers, e.g. "redis://host:6379".
+    rate_limit_storage = fields.String(load_default="memory://")
 
 
 class UploadsSection(_Section):
@@ -151,8 +177,9 @@ class SettingsSchema(_Section):
     departments_file = fields.String(load_default="")
 
 
-#: Settings keys whose values are never shown on the settings page or in logs.
-SECRET_KEYS = {("app", "secret_key"), ("mail", "smtp_password")}
+#: Settings whose names match are never shown on the settings page or in logs
+#: (plugins' own tables included: name a secret ``..._token``, ``..._password``...).
+SECRET_NAME = re.compile(r"(password|secret|token|key|credential)s?$", re.IGNORECASE)
 
 
 @dataclass
@@ -177,20 +204,19 @@ class Settings:
         return dict(self.data["plugin"].get(name, {}))
 
     def redacted(self) -> dict[str, Any]:
-        """A copy for display: secrets replaced, passwords removed from URLs."""
-        out: dict[str, Any] = {}
-        for section, values in self.data.items():
-            if not isinstance(values, dict):
-                out[section] = values
-                continue
-            out[section] = {}
-            for key, value in values.items():
-                if (section, key) in SECRET_KEYS:
-                    value = "********" if value else ""
-                elif section == "database" and key == "url":
-                    value = redact_url(value)
-                out[section][key] = value
-        return out
+        """A copy for display: secrets replaced (by key name, at any depth), passwords
+        removed from URLs."""
+
+        def clean(key: str, value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: clean(k, v) for k, v in value.items()}
+            if SECRET_NAME.search(key):
+                return "********" if value else ""
+            if isinstance(value, str) and "://" in value and "@" in value:
+                return redact_url(value)
+            return value
+
+        return {section: clean(section, values) for section, values in self.data.items()}
 
 
 def redact_url(url: str) -> str:

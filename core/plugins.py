@@ -102,13 +102,13 @@ def make_plugin_manager(settings: Settings) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     available = available_plugins()
-    unknown = [
-        n for n in settings["plugins"]["enabled"] + settings["plugins"]["disabled"]
-        if n != "*" and n not in available
-    ]
+    named = settings["plugins"]["enabled"] + settings["plugins"]["disabled"]
+    unknown = [n for n in named if n != "*" and n not in available]
+    unknown += [n for n in settings["plugins"].get("allow") or [] if n not in available]
     if unknown:
         raise PluginError(
-            f"{settings.source}: plugins: unknown plugin(s) {', '.join(sorted(unknown))}; "
+            f"{settings.source}: plugins (or FORESTCHIEF_PLUGINS): unknown plugin(s) "
+            f"{', '.join(sorted(set(unknown)))}; "
             f"available: {', '.join(sorted(available))}"
         )
     to_load = [(name, module) for name, module in BUILTIN_PLUGINS.items()]
@@ -164,6 +164,8 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[t
     caller = getattr(pm.hook, hook_name)
     results: list[tuple[str, Any]] = []
     for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            continue  # wrappers wrap answers; they do not give one
         func: Callable[..., Any] = impl.function
         answer = func(**{arg: kwargs[arg] for arg in impl.argnames})
         if answer is not None:

@@ -1,8 +1,10 @@
 """Pytest fixtures plugin authors reuse: ``app``, ``client``, ``runner``, ``login_as``...
 
 Load with ``pytest_plugins = ["core.testing"]`` in a ``conftest.py``. The database is real:
-a fresh SQLite file per test (copied from one migrated template), or, when ``DATABASE_URL``
-points at PostgreSQL, one migrated database emptied after every test.
+a fresh SQLite file per test (copied from one migrated template), or, when
+``FORESTCHIEF_TEST_DATABASE_URL`` points at a PostgreSQL database whose name ends in
+``_test``, that database, migrated once and emptied before every test. (Never
+``DATABASE_URL``: a production setting must not be wiped by running the tests.)
 """
 
 from __future__ import annotations
@@ -41,18 +43,33 @@ def write_settings(directory: Path, extra: str = "") -> Path:
 
 def make_settings(directory: Path, extra: str = "", env: dict[str, str] | None = None,
                   database_url: str | None = None) -> Settings:
-    """Settings for a test app; ``DATABASE_URL`` from the environment wins unless given."""
-    environment = {k: v for k, v in os.environ.items()
-                   if k in ("DATABASE_URL", "FORESTCHIEF_PLUGINS")}
+    """Settings for a test app on ``database_url`` (default: the test database, if any)."""
+    environment = {k: v for k, v in os.environ.items() if k == "FORESTCHIEF_PLUGINS"}
     environment.update(env or {})
+    database_url = database_url or (test_database_url() if using_postgres() else None)
     if database_url is not None:
         environment["DATABASE_URL"] = database_url
     return load_settings(write_settings(directory, extra), env=environment)
 
 
+TEST_DATABASE_VARIABLE = "FORESTCHIEF_TEST_DATABASE_URL"
+
+
 def using_postgres() -> bool:
     """Whether this test run targets PostgreSQL."""
-    return os.environ.get("DATABASE_URL", "").startswith("postgresql")
+    return os.environ.get(TEST_DATABASE_VARIABLE, "").startswith("postgresql")
+
+
+def test_database_url() -> str:
+    """The PostgreSQL test database; refuses any database not named ``*_test``."""
+    from sqlalchemy.engine import make_url
+
+    url = os.environ[TEST_DATABASE_VARIABLE]
+    name = make_url(url).database or ""
+    if not name.endswith("_test"):
+        raise RuntimeError(f"{TEST_DATABASE_VARIABLE} must name a database ending in _test "
+                           f"(the tests empty it); got {name!r}")
+    return url
 
 
 # ------------------------------------------------------------------------- databases
@@ -67,7 +84,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     directory = tmp_path_factory.mktemp("template")
     if using_postgres():
-        url = os.environ["DATABASE_URL"]
+        url = test_database_url()
         engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

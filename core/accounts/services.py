@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import audit
 from core.accounts.models import ROLES, ApiToken, User
@@ -130,8 +130,15 @@ def find_user(username: str, for_update: bool = False) -> User | None:
     ``for_update`` locks the row until the transaction ends (PostgreSQL), so concurrent
     sign-ins read and write the failure counter one after the other.
     """
-    stmt = select(User).where(func.lower(User.username) == username.lower())
+    match = func.lower(User.username) == username.lower()
+    stmt = select(User).where(match)
     if for_update:
+        if db.session.get_bind().dialect.name == "sqlite":
+            # SQLite has no row locks: a no-op write takes the database write lock first,
+            # so concurrent sign-ins run one after the other instead of losing counts.
+            db.session.execute(update(User).where(match)
+                               .values(failed_logins=User.failed_logins)
+                               .execution_options(synchronize_session=False))
         stmt = stmt.with_for_update(of=User)
     return db.session.scalar(stmt)
 
@@ -267,7 +274,9 @@ def user_for_token(token: str) -> User | None:
         return None
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_USE_PRECISION:
-        # Recorded coarsely so that API reads do not each become a write.
-        api_token.last_used_at = now
-        db.session.commit()
+        # Recorded coarsely, on its own short transaction: the request's transaction stays
+        # the request's (this bookkeeping column is not audited).
+        with db.engine.begin() as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == api_token.id)
+                               .values(last_used_at=now))
     return api_token.user

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import or_, select
 
+from core import access
 from core.api import TOTAL_HEADER, PageArgs, paginate
 from core.db import db
 from core.departments.models import Department
@@ -114,6 +115,7 @@ def get_department(code: str) -> Any:
 
 @blp.route("/plugins")
 @blp.response(200, PluginSchema(many=True))
+@access.require("core.admin.plugins")
 def list_plugins() -> Any:
     """Every available plugin, whether it is enabled, and the hooks it implements."""
     from core.app import kernel

@@ -303,7 +303,8 @@ def test_departments_with_bearer_token(app, make_user):
 
 
 def test_plugins_lists_core_and_the_four_plugins_with_hooks(login_as):
-    client = login_as("member", "office")
+    assert login_as("member", "office").get("/api/v1/plugins").status_code == 403
+    client = login_as("admin", "office")
     response = client.get("/api/v1/plugins")
     assert response.status_code == 200
     plugins = {p["name"]: p for p in response.get_json()}
@@ -325,7 +326,7 @@ def test_plugins_lists_core_and_the_four_plugins_with_hooks(login_as):
 def test_plugins_shows_disabled_plugins_with_reason(app_factory, make_user):
     app = app_factory(env={"FORESTCHIEF_PLUGINS": "forestry,police"})
     with app.app_context():
-        services.create_user("wang", DEFAULT_PASSWORD, "office", "member")
+        services.create_user("wang", DEFAULT_PASSWORD, "office", "admin")
         db.session.commit()
     client = app.test_client()
     login(client, "wang")

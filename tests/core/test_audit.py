@@ -131,3 +131,16 @@ def test_audit_page_is_for_auditors_only(app, login_as, make_user):
     assert "zhao.unique" not in filtered
     for role in ("admin", "office", "leader", "security"):
         assert login_as(role, "office").get("/audit/").status_code == 403
+
+
+def test_switching_a_plugin_off_is_audited(app, login_as):
+    from core.testing import csrf_token
+
+    leader = login_as("leader", "emergency", username="off.switch")
+    token = csrf_token(leader, "/departments/emergency/settings")
+    response = leader.post("/departments/emergency/settings",
+                           data={"csrf_token": token, "plugins": []})
+    assert response.status_code == 302
+    row = records(app, object_type="department_plugins", action="delete")[-1]
+    assert row.changes["plugin"] == ["emergency", None]
+    assert row.actor == "off.switch"

@@ -45,6 +45,8 @@ def test_settings_file_from_environment(tmp_path):
     ('[uploads]\nmax_size_mb = 0\n', "uploads.max_size_mb"),
     ('[nonsense]\nx = 1\n', "nonsense"),
     ('[app\n', "(file)"),
+    ('[app]\ntimezone = "Asia/Shangai"\n', "app.timezone"),
+    ('[security]\nlogin_rate_limit = "lots"\n', "security.login_rate_limit"),
 ])
 def test_bad_settings_name_file_and_key(tmp_path, content, key):
     path = tmp_path / "settings.toml"
@@ -98,3 +100,13 @@ def test_settings_page_hides_secrets(app_factory):
     assert "hunter2-secret" not in page and "test-secret" not in page
     assert "********" in page
     assert "lockout_threshold" in page
+
+
+def test_plugin_secrets_are_redacted_by_name(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[plugin.forestry]\napi_token = "SUPER-SECRET-123"\nregion = "north"\n'
+                    '[mail]\nsmtp_password = "pw"\n', encoding="utf-8")
+    shown = load_settings(path, env={}).redacted()
+    assert shown["plugin"]["forestry"] == {"api_token": "********", "region": "north"}
+    assert shown["mail"]["smtp_password"] == "********"
+    assert "SUPER-SECRET" not in str(shown)

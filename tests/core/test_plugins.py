@@ -194,3 +194,50 @@ def test_plugins_list_command(runner):
     for name in DEPARTMENT_PLUGINS:
         assert "enabled" in lines[name] and "disabled" not in lines[name]
         assert "nav_items" in lines[name]
+
+
+def test_allow_list_names_must_exist(tmp_path):
+    settings = make_settings(tmp_path, env={"FORESTCHIEF_PLUGINS": "forestr,police"})
+    with pytest.raises(PluginError, match="forestr"):
+        make_plugin_manager(settings)
+
+
+def test_nested_plugin_blueprints_are_served_by_department_too(app_factory, monkeypatch):
+    """A plugin's nested blueprint gets the same per-department check as its top level."""
+    from flask import Blueprint
+
+    from core.plugins import call_each  # noqa: F401 - the hook path under test
+    from core.testing import login
+    from tests.plugins.samples import good_plugin
+
+    child = Blueprint("reports", __name__, url_prefix="/reports")
+    child.add_url_rule("/", "index", lambda: "nested page")
+    parent = Blueprint("sample", __name__, url_prefix="/sample")
+    parent.add_url_rule("/", "index", lambda: "sample")
+    parent.register_blueprint(child)
+    monkeypatch.setattr(good_plugin, "bp", parent)
+    monkeypatch.setitem(kernel_plugins.BUNDLED_PLUGINS, "sample",
+                        "tests.plugins.samples.good_plugin")
+    app = app_factory('[plugins]\nenabled = ["*"]\n')
+    with app.app_context():
+        make_user_in(app, "nested.police", "liaison", "police")
+        make_user_in(app, "nested.office", "office", "office")
+    police = app.test_client()
+    login(police, "nested.police")
+    assert police.get("/sample/").status_code == 403
+    assert police.get("/sample/reports/").status_code == 403
+    office = app.test_client()
+    login(office, "nested.office")
+    assert office.get("/sample/reports/").get_data(as_text=True) == "nested page"
+
+
+def test_wrapper_hook_implementations_do_not_break_pages(login_as, app):
+    from core.hookspecs import hookimpl
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def nav_items(self, user):
+            return (yield)
+
+    app.extensions["forestchief"].pm.register(Wrapper(), name="wrapper")
+    assert login_as("office", "office").get("/").status_code == 200

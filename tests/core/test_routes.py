@@ -11,8 +11,13 @@ PUBLIC = {"auth.login", "main.set_language", "main.healthz", "static",
 
 
 def concrete(rule) -> str:
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "police" if m.group(1) == "code" else "x",
-                  rule.rule)
+    def value(match: re.Match[str]) -> str:
+        converter, name = match.group(1), match.group(2)
+        if converter == "int":
+            return "1"
+        return "police" if name == "code" else "x"
+
+    return re.sub(r"<(?:([^:>]+):)?([^>]+)>", value, rule.rule)
 
 
 def test_every_route_requires_sign_in_unless_public(app):

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -20,13 +21,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_over_http(app, database_url, tmp_path):
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_serve_answers_over_http(app, database_url, tmp_path, make_user):
+    from core.accounts.services import create_token, find_user
+    from core.db import db
+
+    make_user("served", role="office")
+    with app.app_context():
+        token = create_token(find_user("served"))
+        db.session.commit()
     settings = write_settings(tmp_path / "serve")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     exe = Path(sys.executable).parent / "forestchief"
     proc = subprocess.Popen(
-        [str(exe), "--config", str(settings), "serve", "--port", str(port), "--workers", "1"],
+        [str(exe), "--config", str(settings), "serve", "--port", str(port), "--workers", "1",
+         "--threads", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         body = None
@@ -42,8 +60,15 @@ def test_serve_answers_over_http(app, database_url, tmp_path):
         assert body is not None, "server did not answer"
         assert 'name="password"' in body
         assert headers["X-Frame-Options"] == "DENY"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            assert json.loads(response.read()) == {"status": "ok"}
+        status, body = get(f"http://127.0.0.1:{port}/healthz")
+        assert json.loads(body) == {"status": "ok"}
+        # One worker, one thread: a request with a token must not leave its identity behind.
+        base = f"http://127.0.0.1:{port}/api/v1/me"
+        status, body = get(base, {"Authorization": f"Bearer {token}"})
+        assert status == 200 and json.loads(body)["username"] == "served"
+        assert get(base)[0] == 401
+        # (urllib follows the redirect to the login page)
+        assert 'name="password"' in get(f"http://127.0.0.1:{port}/admin/users")[1].decode()
     finally:
         proc.terminate()
         output = proc.communicate(timeout=20)[0].decode()
