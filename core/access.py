@@ -86,3 +86,40 @@ def plugin_serves(user: Any, plugin: str) -> bool:
     if user.role == "office":
         return True
     return plugin in user.department.enabled_plugins
+
+
+# ----------------------------------------------------------------- information items
+
+
+def visible_items(user: Any) -> Any:
+    """SQL condition: the information items ``user`` may see. The one rule for lists,
+    detail pages, search, counts, exports, the API, attachments and notifications.
+
+    A business user sees an item when it is ``open``; or ``internal``/``classified`` and
+    their department is named; or ``sensitive`` and they are named; or their department
+    published it. System roles (admin, security, auditor) see none.
+    """
+    from sqlalchemy import and_, exists, false, or_
+
+    from core.sharing.models import InfoItem, InfoItemDepartment, InfoItemReader
+
+    if user is None or not getattr(user, "is_authenticated", False) or (
+            user.role not in BUSINESS_ROLES):
+        return false()
+    shared_with_department = exists().where(
+        InfoItemDepartment.item_id == InfoItem.id,
+        InfoItemDepartment.department_id == user.department_id)
+    named_reader = exists().where(InfoItemReader.item_id == InfoItem.id,
+                                  InfoItemReader.user_id == user.id)
+    return or_(
+        InfoItem.department_id == user.department_id,
+        InfoItem.sensitivity == "open",
+        and_(InfoItem.sensitivity.in_(("internal", "classified")), shared_with_department),
+        and_(InfoItem.sensitivity == "sensitive", named_reader),
+    )
+
+
+def may_edit_item(user: Any, item: Any) -> bool:
+    """Members of the publishing department (not system roles) edit its items."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and item.department_id == user.department_id)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from core.audit import AuditRecord
 from core.db import db
 from core.departments.models import Department
 from core.plugins import BUILTIN_PLUGINS, call_each, hook_names, plugin_infos
+from core.timeutil import day_start
 
 main_bp = Blueprint("main", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -110,12 +110,10 @@ def users() -> Any:
 def _local_day(value: str, end: bool) -> datetime | None:
     """Parse a ``YYYY-MM-DD`` day in the site's time zone; the end of that day if ``end``."""
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        day = date.fromisoformat(value)
     except ValueError:
         return None
-    tz = ZoneInfo(kernel().settings["app"]["timezone"])
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    return start + timedelta(days=1) if end else start
+    return day_start(day, end)
 
 
 @audit_bp.route("/")

@@ -49,9 +49,12 @@ def blueprints() -> list[Any]:
     from core.accounts.views import bp as auth_bp
     from core.api.resources import blp as api_core
     from core.departments.views import bp as departments_bp
+    from core.sharing.api import blp as api_sharing
+    from core.sharing.views import bp as sharing_bp
     from core.views import admin_bp, audit_bp, main_bp
 
-    return [main_bp, auth_bp, account_bp, departments_bp, admin_bp, audit_bp, api_core]
+    return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, admin_bp, audit_bp,
+            api_core, api_sharing]
 
 
 @hookimpl
@@ -62,6 +65,9 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
         {"endpoint": "departments.directory", "label": _l("Departments"), "icon": "diagram-3",
          "order": 10},
     ]
+    if user.role in BUSINESS_ROLES:
+        items.append({"endpoint": "sharing.index", "label": _l("Information sharing"),
+                      "icon": "share", "order": 20})
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",

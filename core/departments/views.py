@@ -20,6 +20,7 @@ from core.departments.services import (
     liaisons_by_department,
     set_department_plugins,
 )
+from core.forms import select_choices
 from core.plugins import loaded_department_plugins
 
 bp = Blueprint("departments", __name__, url_prefix="/departments")
@@ -72,7 +73,7 @@ def settings(code: str) -> Any:
     available = loaded_department_plugins(kernel().pm)
     form = PluginChoiceForm()
     titles = kernel().titles
-    form.plugins.choices = [(name, str(titles.get(name, name))) for name in available]
+    form.plugins.choices = select_choices((name, titles.get(name, name)) for name in available)
     if request.method == "GET":
         form.plugins.data = sorted(department.enabled_plugins & set(available))
     if form.validate_on_submit():

@@ -1,0 +1,1 @@
+"""Information sharing (lianzhou art. 5-6): items departments publish, with sensitivity."""

@@ -1,0 +1,103 @@
+"""Information items, who they are shared with, and their versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.accounts.models import User
+from core.db import UTCDateTime, db, utcnow
+from core.departments.models import Department
+
+#: open: every department; internal: named departments; sensitive: named users;
+#: classified: a register entry only (state secrets are never stored here).
+SENSITIVITIES = ("open", "internal", "sensitive", "classified")
+
+#: Content columns: the audit log records that they changed, never their text, so the
+#: audit log (read by auditors) cannot leak restricted information.
+REDACT = {"audit": "redact"}
+
+
+class InfoItem(db.Model):
+    """A piece of information a department publishes (信息共享)."""
+
+    __tablename__ = "info_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), info=REDACT)
+    #: Always empty for classified items: the platform keeps only the register entry.
+    body: Mapped[str] = mapped_column(Text, default="", info=REDACT)
+    category: Mapped[str] = mapped_column(String(80), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    sensitivity: Mapped[str] = mapped_column(String(20), index=True)
+    reference_no: Mapped[str] = mapped_column(String(100), default="", info=REDACT)
+    consult_at: Mapped[str] = mapped_column(String(200), default="", info=REDACT)
+    location_name: Mapped[str] = mapped_column(String(200), default="", info=REDACT)
+    lat: Mapped[float | None] = mapped_column(Float, info=REDACT)
+    lng: Mapped[float | None] = mapped_column(Float, info=REDACT)
+    tags: Mapped[str] = mapped_column(String(300), default="", info=REDACT)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    created_by: Mapped[User] = relationship(lazy="joined")
+    shared_with: Mapped[list[InfoItemDepartment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+    readers: Mapped[list[InfoItemReader]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (part.strip() for part in self.tags.split(",")) if t]
+
+
+class InfoItemDepartment(db.Model):
+    """A department an ``internal`` (or classified register) item is shared with."""
+
+    __tablename__ = "info_item_departments"
+    __table_args__ = (UniqueConstraint("item_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("info_items.id", ondelete="CASCADE"),
+                                         index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class InfoItemReader(db.Model):
+    """A user a ``sensitive`` item is shared with."""
+
+    __tablename__ = "info_item_readers"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("info_items.id", ondelete="CASCADE"),
+                                         index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class InfoItemVersion(db.Model):
+    """The text of an item as it was after each save (who changed what, when)."""
+
+    __tablename__ = "info_item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("info_items.id", ondelete="CASCADE"),
+                                         index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), info=REDACT)
+    body: Mapped[str] = mapped_column(Text, default="", info=REDACT)
+    changed_fields: Mapped[str] = mapped_column(String(300), default="")
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by: Mapped[User] = relationship(lazy="joined")

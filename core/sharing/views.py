@@ -1,0 +1,195 @@
+"""Information sharing pages: list with filters, publish, detail, edit, versions, export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.access import BUSINESS_ROLES
+from core.app import kernel
+from core.db import db
+from core.departments.models import Department
+from core.exports import xlsx_response
+from core.forms import select_choices
+from core.sharing import services
+from core.sharing.forms import SENSITIVITY_LABELS, ItemForm
+from core.sharing.models import SENSITIVITIES, InfoItem
+
+bp = Blueprint("sharing", __name__, url_prefix="/sharing")
+
+EXPORT_HEADERS = ["编号", "标题", "类别", "发布部门", "密级", "文号", "地点", "标签",
+                  "有效期起", "有效期止", "发布人", "发布时间"]
+
+
+@bp.before_request
+def _business_only() -> Any:
+    if current_user.is_authenticated and current_user.role not in BUSINESS_ROLES:
+        abort(403)
+    return None
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """Category options in the user's language."""
+    english = str(get_locale()).startswith("en")
+    return [(c["code"], c["name_en"] if english else c["name_zh"])
+            for c in kernel().sharing_categories]
+
+
+def category_label(code: str) -> str:
+    """A category's name in the user's language."""
+    return dict(category_choices()).get(code, code)
+
+
+def _departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
+                                   .order_by(Department.position)))
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from_args() -> services.ItemFilters:
+    """List filters from the query string (bad values are ignored, not errors)."""
+    args = request.args
+    sensitivity = args.get("sensitivity", "")
+    return services.ItemFilters(
+        q=args.get("q", "").strip()[:100], category=args.get("category", ""),
+        department=args.get("department", ""),
+        sensitivity=sensitivity if sensitivity in SENSITIVITIES else "",
+        since=_parse_day(args.get("since")), until=_parse_day(args.get("until")),
+        tag=args.get("tag", "").strip()[:50])
+
+
+@bp.route("/")
+def index() -> Any:
+    """Items the user may see, filtered and paginated."""
+    filters = filters_from_args()
+    page = db.paginate(services.item_query(current_user, filters),
+                       per_page=kernel().settings["ui"]["per_page"], error_out=False)
+    return render_template("sharing/index.html", page=page, filters=filters,
+                           categories=category_choices(), departments=_departments(),
+                           sensitivities=SENSITIVITY_LABELS, category_label=category_label)
+
+
+@bp.route("/export.xlsx")
+def export() -> Any:
+    """The filtered list as an Excel file (same visibility, streamed from a temp file)."""
+    stmt = services.item_query(current_user, filters_from_args())
+
+    def rows() -> Any:
+        for item in db.session.scalars(stmt.execution_options(yield_per=500)):
+            yield [item.id, item.title, category_label(item.category), item.department.name_zh,
+                   str(SENSITIVITY_LABELS[item.sensitivity]), item.reference_no,
+                   item.location_name, item.tags, item.valid_from, item.valid_until,
+                   item.created_by.display_name, item.created_at]
+
+    return xlsx_response("信息共享", EXPORT_HEADERS, rows(), "info-items.xlsx")
+
+
+def _input(form: ItemForm) -> services.ItemInput:
+    return services.ItemInput(
+        title=form.title.data or "", category=form.category.data or "",
+        sensitivity=form.sensitivity.data or "", body=form.body.data or "",
+        shared_with=list(form.shared_with.data or []),
+        readers=[r.strip() for r in (form.readers.data or "").split(",") if r.strip()],
+        reference_no=(form.reference_no.data or "").strip(),
+        consult_at=(form.consult_at.data or "").strip(),
+        location_name=(form.location_name.data or "").strip(), lat=form.lat.data,
+        lng=form.lng.data, tags=(form.tags.data or "").strip(),
+        valid_from=form.valid_from.data, valid_until=form.valid_until.data)
+
+
+def _form(obj: InfoItem | None = None) -> ItemForm:
+    form = ItemForm(obj=obj)
+    form.category.choices = select_choices(category_choices())
+    form.sensitivity.choices = select_choices(SENSITIVITY_LABELS.items())
+    form.shared_with.choices = select_choices((d.code, d.name_zh) for d in _departments())
+    if obj is not None and request.method == "GET":
+        form.shared_with.data = [s.department.code for s in obj.shared_with]
+        form.readers.data = ", ".join(r.user.username for r in obj.readers)
+        form.version.data = str(obj.version)
+    return form
+
+
+def _field_errors(form: ItemForm, error: services.SharingError) -> None:
+    for name, messages in error.fields.items():
+        getattr(form, name).errors = list(getattr(form, name).errors) + messages
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> Any:
+    """Publish an item for the user's department."""
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            item = services.create_item(current_user, _input(form))
+        except services.SharingError as exc:
+            _field_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Published."), "success")
+            return redirect(url_for("sharing.detail", item_id=item.id))
+    return render_template("sharing/form.html", form=form, item=None), (
+        400 if form.errors else 200)
+
+
+def _visible(item_id: int) -> InfoItem:
+    item = services.get_visible_item(current_user, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/<int:item_id>")
+def detail(item_id: int) -> Any:
+    """One item (404 when the user may not see it: its existence is not revealed)."""
+    item = _visible(item_id)
+    return render_template("sharing/detail.html", item=item, may_edit=services.may_edit(
+        current_user, item), category_label=category_label, sensitivities=SENSITIVITY_LABELS)
+
+
+@bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+def edit(item_id: int) -> Any:
+    """Edit an item; a save based on an older version is refused with 409."""
+    item = _visible(item_id)
+    if not services.may_edit(current_user, item):
+        abort(403)
+    form = _form(item)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data or 0)
+            changed = services.update_item(current_user, item, _input(form), expected)
+            db.session.commit()
+        except services.SharingError as exc:
+            _field_errors(form, exc)
+        except (services.StaleEdit, StaleDataError):
+            db.session.rollback()
+            newer = services.get_visible_item(current_user, item_id)
+            form.version.data = str(newer.version) if newer else form.version.data
+            return render_template("sharing/form.html", form=form, item=newer,
+                                   conflict=newer), 409
+        else:
+            flash(_("Saved.") if changed else _("Nothing changed."),
+                  "success" if changed else "info")
+            return redirect(url_for("sharing.detail", item_id=item.id))
+    return render_template("sharing/form.html", form=form, item=item), (
+        400 if form.errors else 200)
+
+
+@bp.route("/<int:item_id>/versions")
+def history(item_id: int) -> Any:
+    """Who changed what, when."""
+    item = _visible(item_id)
+    return render_template("sharing/versions.html", item=item,
+                           versions=services.versions(item))
