@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import BUSINESS_ROLES
 from core.api import TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.app import api_error
+from core.attachments.storage import Upload as UploadedFile
+from core.attachments.storage import UploadError, discard
 from core.db import db
 from core.sharing import services
 from core.sharing.models import SENSITIVITIES
@@ -139,3 +142,56 @@ def update_item(data: dict[str, Any], item_id: int) -> Any:
                          "was overwritten. Fetch it again and reapply your change.",
                          {"version": ["stale"]})
     return item
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    original_name = fields.String(metadata={"description": "file name, for download only"})
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.Function(lambda a: a.uploaded_by.username)
+    uploaded_at = fields.DateTime()
+    url = fields.Function(lambda a: url_for("sharing.download", item_id=a.owner_id,
+                                            attachment_id=a.id))
+
+
+class UploadSchema(Schema):
+    file = Upload(required=True)
+
+
+def _item_or_404(item_id: int) -> Any:
+    item = services.get_visible_item(current_user, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@blp.route("/info-items/<int:item_id>/attachments")
+@blp.response(200, AttachmentSchema(many=True))
+def list_attachments(item_id: int) -> Any:
+    """The item's files (download them from each ``url``)."""
+    return services.item_attachments(_item_or_404(item_id))
+
+
+@blp.route("/info-items/<int:item_id>/attachments", methods=["POST"])
+@blp.arguments(UploadSchema, location="files")
+@blp.response(201, AttachmentSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def upload_attachment(files: dict[str, Any], item_id: int) -> Any:
+    """Attach a file (multipart field ``file``); the type is checked by content."""
+    item = _item_or_404(item_id)
+    if not services.may_edit(current_user, item):
+        abort(403)
+    upload = files["file"]
+    try:
+        [saved] = services.add_attachments(current_user, item,
+                                           [UploadedFile(upload.filename, upload.stream)])
+    except UploadError as exc:
+        return api_error(422, "validation_error", str(exc), {"file": [str(exc)]})
+    try:
+        db.session.commit()
+    except Exception:
+        discard([saved])
+        raise
+    return saved

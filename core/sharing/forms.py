@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     FloatField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -39,4 +40,5 @@ class ItemForm(FlaskForm):
     tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=300)])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    files = MultipleFileField(_l("Attachments"))
     version = HiddenField()

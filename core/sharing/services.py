@@ -15,6 +15,9 @@ from sqlalchemy import Select, or_, select
 
 from core.access import may_edit_item, visible_items
 from core.accounts.models import User
+from core.attachments import storage
+from core.attachments.models import Attachment
+from core.attachments.storage import Upload, UploadError
 from core.db import db, utcnow
 from core.departments.models import Department
 from core.sharing.models import (
@@ -165,6 +168,9 @@ def update_item(user: User, item: InfoItem, data: ItemInput, expected_version: i
     if item.version != expected_version:
         raise StaleEdit(item)
     departments, readers = _validate(data)
+    if data.sensitivity == "classified" and item_attachments(item):
+        raise SharingError({"sensitivity": [str(_l(
+            "Remove the attachments first: a classified register entry keeps no files."))]})
     changed = _apply(item, data, departments, readers)
     if not changed:
         return False
@@ -174,6 +180,38 @@ def update_item(user: User, item: InfoItem, data: ItemInput, expected_version: i
                                    body=item.body, changed_fields=",".join(changed),
                                    changed_by_id=user.id))
     return True
+
+
+OWNER_TYPE = "info_item"
+
+
+def add_attachments(user: User, item: InfoItem, uploads: list[Upload]) -> list[Attachment]:
+    """Store files on ``item``. Classified register entries take none. Caller commits, and
+    calls :func:`core.attachments.storage.discard` on the result if the commit fails."""
+    if not uploads:
+        return []
+    if item.sensitivity == "classified":
+        raise UploadError(str(_l("Classified register entries take no files.")))
+    saved: list[Attachment] = []
+    try:
+        for upload in uploads:
+            saved.append(storage.save(upload, OWNER_TYPE, item.id, user))
+    except UploadError:
+        storage.discard(saved)
+        raise
+    return saved
+
+
+def item_attachments(item: InfoItem) -> list[Attachment]:
+    """The files of ``item`` (callers have checked the item is visible)."""
+    return storage.attachments_of(OWNER_TYPE, [item.id])[item.id]
+
+
+def get_attachment(item: InfoItem, attachment_id: int) -> Attachment | None:
+    """Attachment ``attachment_id`` if it belongs to ``item``."""
+    return db.session.scalar(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.owner_type == OWNER_TYPE,
+        Attachment.owner_id == item.id))
 
 
 def get_visible_item(user: User, item_id: int) -> InfoItem | None:

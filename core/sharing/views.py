@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import BUSINESS_ROLES
 from core.app import kernel
+from core.attachments.storage import Upload, UploadError, discard, path_of, remove
 from core.db import db
 from core.departments.models import Department
 from core.exports import xlsx_response
@@ -122,6 +133,35 @@ def _form(obj: InfoItem | None = None) -> ItemForm:
     return form
 
 
+def _uploads(form: ItemForm) -> list[Upload]:
+    return [Upload(f.filename, f.stream) for f in (form.files.data or [])
+            if getattr(f, "filename", "")]
+
+
+def _save_files(form: ItemForm, item: InfoItem) -> bool:
+    """Store the form's files on ``item``; on refusal put the reason on the field."""
+    try:
+        saved = services.add_attachments(current_user, item, _uploads(form))
+    except UploadError as exc:
+        form.files.errors = [*form.files.errors, str(exc)]
+        return False
+    g.saved_files = saved
+    return True
+
+
+@bp.teardown_request
+def _discard_uncommitted_files(exc: BaseException | None) -> None:
+    # Files written for a request whose transaction did not commit are removed.
+    saved = g.pop("saved_files", None)
+    if saved and g.pop("files_committed", False) is False:
+        discard(saved)
+
+
+def _commit() -> None:
+    db.session.commit()
+    g.files_committed = True
+
+
 def _field_errors(form: ItemForm, error: services.SharingError) -> None:
     for name, messages in error.fields.items():
         getattr(form, name).errors = list(getattr(form, name).errors) + messages
@@ -137,9 +177,11 @@ def create() -> Any:
         except services.SharingError as exc:
             _field_errors(form, exc)
         else:
-            db.session.commit()
-            flash(_("Published."), "success")
-            return redirect(url_for("sharing.detail", item_id=item.id))
+            if _save_files(form, item):
+                _commit()
+                flash(_("Published."), "success")
+                return redirect(url_for("sharing.detail", item_id=item.id))
+            db.session.rollback()
     return render_template("sharing/form.html", form=form, item=None), (
         400 if form.errors else 200)
 
@@ -156,7 +198,8 @@ def detail(item_id: int) -> Any:
     """One item (404 when the user may not see it: its existence is not revealed)."""
     item = _visible(item_id)
     return render_template("sharing/detail.html", item=item, may_edit=services.may_edit(
-        current_user, item), category_label=category_label, sensitivities=SENSITIVITY_LABELS)
+        current_user, item), category_label=category_label, sensitivities=SENSITIVITY_LABELS,
+        attachments=services.item_attachments(item))
 
 
 @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
@@ -170,9 +213,15 @@ def edit(item_id: int) -> Any:
         try:
             expected = int(form.version.data or 0)
             changed = services.update_item(current_user, item, _input(form), expected)
-            db.session.commit()
+            if not _save_files(form, item):
+                raise _FilesRefused
+            changed = changed or bool(g.get("saved_files"))
+            _commit()
         except services.SharingError as exc:
+            db.session.rollback()
             _field_errors(form, exc)
+        except _FilesRefused:
+            db.session.rollback()
         except (services.StaleEdit, StaleDataError):
             db.session.rollback()
             newer = services.get_visible_item(current_user, item_id)
@@ -185,6 +234,41 @@ def edit(item_id: int) -> Any:
             return redirect(url_for("sharing.detail", item_id=item.id))
     return render_template("sharing/form.html", form=form, item=item), (
         400 if form.errors else 200)
+
+
+class _FilesRefused(Exception):
+    """An upload was refused; the form shows why and nothing is saved."""
+
+
+@bp.route("/<int:item_id>/attachments/<int:attachment_id>")
+def download(item_id: int, attachment_id: int) -> Any:
+    """Serve a file, checking the item's visibility on every request."""
+    item = _visible(item_id)
+    attachment = services.get_attachment(item, attachment_id)
+    if attachment is None:
+        abort(404)
+    response = send_file(path_of(attachment), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.original_name,
+                         conditional=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:item_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+def delete_attachment(item_id: int, attachment_id: int) -> Any:
+    """Remove a file from an item (editors of the publishing department)."""
+    item = _visible(item_id)
+    if not services.may_edit(current_user, item):
+        abort(403)
+    attachment = services.get_attachment(item, attachment_id)
+    if attachment is None:
+        abort(404)
+    path = remove(attachment)
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("Attachment removed."), "info")
+    return redirect(url_for("sharing.detail", item_id=item.id))
 
 
 @bp.route("/<int:item_id>/versions")

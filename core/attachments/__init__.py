@@ -1,0 +1,1 @@
+"""Attachments: files stored under the instance upload path, checked by content."""
