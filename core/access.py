@@ -123,3 +123,45 @@ def may_edit_item(user: Any, item: Any) -> bool:
     """Members of the publishing department (not system roles) edit its items."""
     return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
             and item.department_id == user.department_id)
+
+
+# ------------------------------------------------------------- information requests
+
+
+def visible_requests(user: Any) -> Any:
+    """SQL condition: the office information requests ``user`` may see.
+
+    The requesting and the target department see a request; office staff see all of them
+    (they coordinate); system roles see none.
+    """
+    from sqlalchemy import false, or_, true
+
+    from core.sharing.models import InfoRequest
+
+    if user is None or not getattr(user, "is_authenticated", False) or (
+            user.role not in BUSINESS_ROLES):
+        return false()
+    if user.role == "office":
+        return true()
+    return or_(InfoRequest.requester_department_id == user.department_id,
+               InfoRequest.target_department_id == user.department_id)
+
+
+def may_request_information(user: Any) -> bool:
+    """The office asks: office staff, or anyone of the office's own department."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and (user.role == "office" or user.department.kind == "office"))
+
+
+def may_answer_request(user: Any, request: Any) -> bool:
+    """The target department's liaison or leader answers an open request."""
+    return (getattr(user, "is_authenticated", False) and request.state == "open"
+            and user.department_id == request.target_department_id
+            and user.role in ("liaison", "leader"))
+
+
+def may_close_request(user: Any, request: Any) -> bool:
+    """The requester's side accepts an answer (or a refusal) and closes the request."""
+    return (getattr(user, "is_authenticated", False) and request.state in ("answered", "declined")
+            and user.role in BUSINESS_ROLES
+            and (user.department_id == request.requester_department_id or user.role == "office"))

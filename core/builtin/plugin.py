@@ -50,11 +50,14 @@ def blueprints() -> list[Any]:
     from core.api.resources import blp as api_core
     from core.departments.views import bp as departments_bp
     from core.sharing.api import blp as api_sharing
+    from core.sharing.request_api import blp as api_requests
+    from core.sharing.request_views import bp as requests_bp
     from core.sharing.views import bp as sharing_bp
     from core.views import admin_bp, audit_bp, main_bp
 
-    return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, admin_bp, audit_bp,
-            api_core, api_sharing]
+    return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, admin_bp,
+            audit_bp,
+            api_core, api_sharing, api_requests]
 
 
 @hookimpl
@@ -68,6 +71,8 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
     if user.role in BUSINESS_ROLES:
         items.append({"endpoint": "sharing.index", "label": _l("Information sharing"),
                       "icon": "share", "order": 20})
+        items.append({"endpoint": "requests.index", "label": _l("Information requests"),
+                      "icon": "envelope-paper", "order": 21})
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",

@@ -101,3 +101,60 @@ class InfoItemVersion(db.Model):
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_by: Mapped[User] = relationship(lazy="joined")
+
+
+#: Stored states of an office information request; "overdue" is computed, never stored.
+REQUEST_STATES = ("open", "answered", "declined", "closed")
+
+
+class InfoRequest(db.Model):
+    """The office asks a department for information, by a due time (lianzhou art. 6)."""
+
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requester_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"),
+                                                         index=True)
+    target_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200), info=REDACT)
+    details: Mapped[str] = mapped_column(Text, default="", info=REDACT)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    answer_text: Mapped[str] = mapped_column(Text, default="", info=REDACT)
+    decline_reason: Mapped[str] = mapped_column(Text, default="", info=REDACT)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id],
+                                                    lazy="joined")
+    requester_department: Mapped[Department] = relationship(
+        foreign_keys=[requester_department_id], lazy="joined")
+    target_department: Mapped[Department] = relationship(
+        foreign_keys=[target_department_id], lazy="joined")
+    items: Mapped[list[InfoRequestItem]] = relationship(cascade="all, delete-orphan",
+                                                        lazy="selectin")
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Open past its due time (computed from server time, never stored)."""
+        return self.state == "open" and now > self.due_at
+
+    def display_state(self, now: datetime) -> str:
+        """The state as people see it: ``overdue`` for an open request past due."""
+        return "overdue" if self.is_overdue(now) else self.state
+
+
+class InfoRequestItem(db.Model):
+    """An existing information item given as (part of) an answer."""
+
+    __tablename__ = "info_request_items"
+    __table_args__ = (UniqueConstraint("request_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("info_requests.id", ondelete="CASCADE"),
+                                            index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("info_items.id"), index=True)
+    item: Mapped[InfoItem] = relationship(lazy="joined")
