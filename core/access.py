@@ -73,6 +73,18 @@ def require(action: str, obj_from: Callable[..., Any] | None = None) -> Callable
     return decorator
 
 
+def business_only(blueprint: Any) -> Any:
+    """Refuse system roles (admin, security, auditor) on every route of ``blueprint``: they
+    read no business data. The 403 is a page or the API's JSON error, by path."""
+
+    @blueprint.before_request
+    def _refuse_system_roles() -> None:
+        if current_user.is_authenticated and current_user.role not in BUSINESS_ROLES:
+            abort(403)
+
+    return blueprint
+
+
 def plugin_serves(user: Any, plugin: str) -> bool:
     """Whether plugin ``plugin``'s pages and widgets are for ``user``.
 

@@ -402,7 +402,18 @@ def _install_template_globals(app: Flask, kern: Kernel) -> None:
             "can": access.can,
             "role_label": role_label,
             "plugin_label": lambda name: str(kern.titles.get(name, name)),
+            "unread_count": _unread_count,
         }
+
+    def _unread_count() -> int:
+        # Counted once per request, and only when a page shows it (the navigation bar).
+        if not current_user.is_authenticated:
+            return 0
+        if "unread_count" not in g:
+            from core.notifications.services import unread_count
+
+            g.unread_count = unread_count(current_user)
+        return g.unread_count
 
 
 ROLE_LABELS = {

@@ -159,6 +159,26 @@ class MailSection(_Section):
     sender = fields.String(load_default="")
 
 
+class SharingSection(_Section):
+    #: Quarterly liaison reports are due this many days after the quarter ends.
+    quarterly_report_due_days = fields.Integer(load_default=10,
+                                               validate=validate.Range(min=0, max=90))
+    #: Liaison score = the weighted sum of three rates (each 0..1) x 100; weights sum to 1.
+    score_weight_answers = fields.Float(load_default=0.5, validate=validate.Range(min=0, max=1))
+    score_weight_reports = fields.Float(load_default=0.3, validate=validate.Range(min=0, max=1))
+    score_weight_items = fields.Float(load_default=0.2, validate=validate.Range(min=0, max=1))
+    #: Items shared in a quarter that count as a full items rate.
+    score_items_target = fields.Integer(load_default=5, validate=validate.Range(min=1))
+
+    @validates_schema
+    def _weights(self, data: dict[str, Any], **kwargs: Any) -> None:
+        total = (data["score_weight_answers"] + data["score_weight_reports"]
+                 + data["score_weight_items"])
+        if abs(total - 1) > 1e-6:
+            raise ValidationError({"score_weight_answers": [
+                f"the three score weights must add up to 1 (they add up to {total:g})"]})
+
+
 class UISection(_Section):
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=5, max=200))
     map_tile_url = fields.String(load_default="")
@@ -172,6 +192,7 @@ class SettingsSchema(_Section):
     uploads = fields.Nested(UploadsSection, load_default=lambda: UploadsSection().load({}))
     mail = fields.Nested(MailSection, load_default=lambda: MailSection().load({}))
     ui = fields.Nested(UISection, load_default=lambda: UISection().load({}))
+    sharing = fields.Nested(SharingSection, load_default=lambda: SharingSection().load({}))
     # Each plugin owns a table named after itself (STYLE rule 4); the core does not look inside.
     plugin = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
     departments_file = fields.String(load_default="")

@@ -108,6 +108,20 @@ def offence_types() -> list[dict[str, str]]:
     """
 
 
+@hookspec
+def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, Any]]:
+    """Return the sections this plugin adds to ``department``'s quarterly liaison report.
+
+    Called for every department, whether or not the plugin serves it: return ``[]`` for
+    departments that are not yours (usually: ``plugin not in department.enabled_plugins``).
+    ``quarter`` is a :class:`core.sharing.reports.Quarter` (``.label`` like ``"2026Q4"``,
+    ``.start``/``.end`` aware datetimes). Each section is ``{"code": "<plugin>.<name>",
+    "title": lazy string, "fields": [{"name", "label", "type": "int"|"float"|"text"}],
+    "values": {name: pre-filled value or None}}``; people can correct the pre-filled values.
+    Answers combine by concatenation: the core's own section first, then the plugins'.
+    """
+
+
 # ------------------------------------------------------------------------------ access
 
 

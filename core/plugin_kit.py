@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Blueprint, render_template
+from flask import Blueprint, g, has_request_context, render_template
 from sqlalchemy import select
 
 from core.db import db
@@ -17,13 +17,28 @@ from core.departments.models import Department, DepartmentPlugin
 
 
 def served_departments(plugin: str) -> list[Department]:
-    """Active departments that switched ``plugin`` on, in configuration order."""
-    return list(db.session.scalars(
-        select(Department)
-        .join(DepartmentPlugin, DepartmentPlugin.department_id == Department.id)
-        .where(DepartmentPlugin.plugin == plugin, Department.active.is_(True))
+    """Active departments that switched ``plugin`` on, in configuration order.
+
+    One query per request for all plugins (the dashboard asks once per plugin widget).
+    """
+    if has_request_context():
+        cached = g.get("forestchief_served")
+        if cached is None:
+            cached = g.forestchief_served = _served_by_plugin()
+        return cached.get(plugin, [])
+    return _served_by_plugin().get(plugin, [])
+
+
+def _served_by_plugin() -> dict[str, list[Department]]:
+    served: dict[str, list[Department]] = {}
+    for name, department in db.session.execute(
+        select(DepartmentPlugin.plugin, Department)
+        .join(Department, DepartmentPlugin.department_id == Department.id)
+        .where(Department.active.is_(True))
         .order_by(Department.position)
-    ))
+    ).all():
+        served.setdefault(name, []).append(department)
+    return served
 
 
 def plugin_vocabulary(plugin: str) -> dict[str, list[dict[str, str]]]:

@@ -49,15 +49,19 @@ def blueprints() -> list[Any]:
     from core.accounts.views import bp as auth_bp
     from core.api.resources import blp as api_core
     from core.departments.views import bp as departments_bp
+    from core.notifications.api import blp as api_notifications
+    from core.notifications.views import bp as notifications_bp
     from core.sharing.api import blp as api_sharing
+    from core.sharing.report_api import blp as api_reports
+    from core.sharing.report_views import bp as reports_bp
     from core.sharing.request_api import blp as api_requests
     from core.sharing.request_views import bp as requests_bp
     from core.sharing.views import bp as sharing_bp
     from core.views import admin_bp, audit_bp, main_bp
 
-    return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, admin_bp,
-            audit_bp,
-            api_core, api_sharing, api_requests]
+    return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
+            admin_bp, audit_bp, notifications_bp,
+            api_core, api_sharing, api_requests, api_reports, api_notifications]
 
 
 @hookimpl
@@ -73,6 +77,8 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
                       "icon": "share", "order": 20})
         items.append({"endpoint": "requests.index", "label": _l("Information requests"),
                       "icon": "envelope-paper", "order": 21})
+        items.append({"endpoint": "reports.board", "label": _l("Quarterly reports"),
+                      "icon": "calendar-check", "order": 22})
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",
@@ -131,7 +137,18 @@ def permission_allowed(user: Any, action: str, obj: Any) -> bool | None:
 
 
 @hookimpl
+def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, Any]]:
+    from core.sharing.reports import core_section
+
+    return [core_section(department, quarter)]
+
+
+@hookimpl
 def scheduled_jobs() -> list[dict[str, Any]]:
     from core.jobs import purge_expired_lockouts
+    from core.notifications.mailer import send_pending
+    from core.notifications.services import deadline_reminders_job
 
-    return [{"name": "core.expired_lockouts", "func": purge_expired_lockouts}]
+    return [{"name": "core.expired_lockouts", "func": purge_expired_lockouts},
+            {"name": "core.deadline_reminders", "func": deadline_reminders_job},
+            {"name": "core.email_notifications", "func": send_pending}]

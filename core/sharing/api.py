@@ -11,7 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.access import BUSINESS_ROLES
+from core.access import business_only
 from core.api import TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.app import api_error
 from core.attachments.storage import Upload as UploadedFile
@@ -20,15 +20,9 @@ from core.db import db
 from core.sharing import services
 from core.sharing.models import SENSITIVITIES
 
-blp = Blueprint("api_sharing", __name__, url_prefix="/api/v1",
-                description="Information sharing: items departments publish")
+blp = business_only(Blueprint("api_sharing", __name__, url_prefix="/api/v1",
+                description="Information sharing: items departments publish"))
 
-
-@blp.before_request
-def _business_only() -> Any:
-    if current_user.is_authenticated and current_user.role not in BUSINESS_ROLES:
-        return api_error(403, "forbidden", "system roles see no business content")
-    return None
 
 
 class ItemSchema(Schema):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.accounts.models import User
@@ -158,3 +159,23 @@ class InfoRequestItem(db.Model):
                                             index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("info_items.id"), index=True)
     item: Mapped[InfoItem] = relationship(lazy="joined")
+
+
+class QuarterlyReport(db.Model):
+    """A department liaison's quarterly report (licheng 四(一)1): sections plus free text."""
+
+    __tablename__ = "quarterly_reports"
+    __table_args__ = (UniqueConstraint("department_id", "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    #: {section code: {field name: value}}
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, info=REDACT)
+    summary: Mapped[str] = mapped_column(Text, default="", info=REDACT)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    filed_by: Mapped[User] = relationship(lazy="joined")

@@ -9,22 +9,16 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from core.access import BUSINESS_ROLES
+from core.access import business_only
 from core.api import TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.app import api_error
 from core.db import db, utcnow
 from core.sharing import requests as service
 from core.sharing.services import SharingError
 
-blp = Blueprint("api_requests", __name__, url_prefix="/api/v1",
-                description="Office information requests with due times")
+blp = business_only(Blueprint("api_requests", __name__, url_prefix="/api/v1",
+                description="Office information requests with due times"))
 
-
-@blp.before_request
-def _business_only() -> Any:
-    if current_user.is_authenticated and current_user.role not in BUSINESS_ROLES:
-        return api_error(403, "forbidden", "system roles see no business content")
-    return None
 
 
 class RequestSchema(Schema):

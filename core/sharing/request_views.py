@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from core import access
-from core.access import BUSINESS_ROLES
+from core.access import business_only
 from core.app import kernel
 from core.attachments import storage
 from core.attachments.storage import Upload, UploadError
@@ -36,7 +36,7 @@ from core.sharing.models import InfoItem
 from core.sharing.services import SharingError
 from core.timeutil import day_start, site_zone
 
-bp = Blueprint("requests", __name__, url_prefix="/requests")
+bp = business_only(Blueprint("requests", __name__, url_prefix="/requests"))
 
 STATE_LABELS = {
     "open": _l("Awaiting answer"),
@@ -76,12 +76,6 @@ class DeclineForm(FlaskForm):
 class CloseForm(FlaskForm):
     pass
 
-
-@bp.before_request
-def _business_only() -> Any:
-    if current_user.is_authenticated and current_user.role not in BUSINESS_ROLES:
-        abort(403)
-    return None
 
 
 def _local_to_utc(value: datetime | None) -> datetime | None:

@@ -15,10 +15,35 @@ from core import access
 from core.accounts.models import User
 from core.db import db, utcnow
 from core.departments.models import Department
+from core.notifications import services as notifications
 from core.sharing.models import InfoItem, InfoRequest, InfoRequestItem
 from core.sharing.services import SharingError
 
 OWNER_TYPE = "info_request"
+#: Who is told of, and reminded about, a request to their department.
+ANSWERING_ROLES = ("liaison", "leader")
+
+
+def _link(request: InfoRequest) -> str:
+    return notifications.app_path("requests.detail", request_id=request.id)
+
+
+def deadline_source(now: datetime) -> list[notifications.Reminder]:
+    """Open requests due within a day or past due, for ``forestchief jobs run``: the target's
+    liaisons and leaders are reminded, and the requester too once it is overdue."""
+    soon = now + notifications.APPROACHING
+    open_requests = db.session.scalars(select(InfoRequest).where(
+        InfoRequest.state == "open", InfoRequest.due_at <= soon).order_by(InfoRequest.id))
+    reminders = []
+    for request in open_requests:
+        recipients = set(notifications.department_users([request.target_department_id],
+                                                        roles=ANSWERING_ROLES))
+        if now >= request.due_at:
+            recipients.add(request.requester_id)
+        reminders.append(notifications.Reminder(
+            recipients=recipients, subject=request.subject, link=_link(request),
+            object_type=OWNER_TYPE, object_id=request.id, due_at=request.due_at))
+    return reminders
 QUEUES = ("to_answer", "waiting", "done", "all")
 
 
@@ -60,6 +85,9 @@ def create_request(user: User, data: RequestInput, now: datetime | None = None) 
                           details=data.details.strip(), due_at=data.due_at, state="open")
     db.session.add(request)
     db.session.flush()
+    notifications.notify_department(
+        target.id, "request.new", request.subject, _link(request), OWNER_TYPE, request.id,
+        roles=ANSWERING_ROLES)
     return request
 
 
@@ -86,6 +114,8 @@ def answer_request(user: User, request: InfoRequest, text: str, item_ids: list[i
     request.answered_at = now or utcnow()
     request.answered_by_id = user.id
     db.session.flush()
+    notifications.notify([request.requester_id], "request.answered", request.subject,
+                         _link(request), OWNER_TYPE, request.id)
 
 
 def decline_request(user: User, request: InfoRequest, reason: str,
@@ -100,6 +130,8 @@ def decline_request(user: User, request: InfoRequest, reason: str,
     request.answered_at = now or utcnow()
     request.answered_by_id = user.id
     db.session.flush()
+    notifications.notify([request.requester_id], "request.answered", request.subject,
+                         _link(request), OWNER_TYPE, request.id)
 
 
 def close_request(user: User, request: InfoRequest, now: datetime | None = None) -> None:

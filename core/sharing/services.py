@@ -20,6 +20,7 @@ from core.attachments.models import Attachment
 from core.attachments.storage import Upload, UploadError
 from core.db import db, utcnow
 from core.departments.models import Department
+from core.notifications.services import notify_item_shared
 from core.sharing.models import (
     SENSITIVITIES,
     InfoItem,
@@ -156,6 +157,7 @@ def create_item(user: User, data: ItemInput) -> InfoItem:
     db.session.add(InfoItemVersion(item_id=item.id, number=item.version, title=item.title,
                                    body=item.body, changed_fields="created",
                                    changed_by_id=user.id))
+    notify_item_shared(item)
     return item
 
 
@@ -179,6 +181,7 @@ def update_item(user: User, item: InfoItem, data: ItemInput, expected_version: i
     db.session.add(InfoItemVersion(item_id=item.id, number=item.version, title=item.title,
                                    body=item.body, changed_fields=",".join(changed),
                                    changed_by_id=user.id))
+    notify_item_shared(item)  # people newly named are told; nobody twice
     return True
 
 

@@ -22,7 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.access import BUSINESS_ROLES
+from core.access import business_only
 from core.app import kernel
 from core.attachments.storage import Upload, UploadError, discard, path_of, remove
 from core.db import db
@@ -33,17 +33,11 @@ from core.sharing import services
 from core.sharing.forms import SENSITIVITY_LABELS, ItemForm
 from core.sharing.models import SENSITIVITIES, InfoItem
 
-bp = Blueprint("sharing", __name__, url_prefix="/sharing")
+bp = business_only(Blueprint("sharing", __name__, url_prefix="/sharing"))
 
 EXPORT_HEADERS = ["编号", "标题", "类别", "发布部门", "密级", "文号", "地点", "标签",
                   "有效期起", "有效期止", "发布人", "发布时间"]
 
-
-@bp.before_request
-def _business_only() -> Any:
-    if current_user.is_authenticated and current_user.role not in BUSINESS_ROLES:
-        abort(403)
-    return None
 
 
 def category_choices() -> list[tuple[str, str]]:

@@ -82,6 +82,27 @@ def offence_types() -> list[dict[str, str]]:
 
 
 @hookimpl
+def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, Any]]:
+    # Entered by hand until the permit and case registers exist (they will pre-fill these).
+    if NAME not in department.enabled_plugins:
+        return []
+    return [{
+        "code": "forestry.quarterly",
+        "title": _l("Forestry"),
+        "fields": [
+            {"name": "logging_permits", "label": _l("Logging permits issued"), "type": "int"},
+            {"name": "logging_volume_m3", "label": _l("Permitted volume (m³)"),
+             "type": "float"},
+            {"name": "felling_areas", "label": _l("Felling areas checked"), "type": "int"},
+            {"name": "land_use_permits", "label": _l("Forest-land use permits"),
+             "type": "int"},
+            {"name": "forest_cases", "label": _l("Forest cases handled"), "type": "int"},
+        ],
+        "values": {},
+    }]
+
+
+@hookimpl
 def permissions() -> list[dict[str, str]]:
     return [{"action": "forestry.permit.issue", "description": "issue logging permits"}]
 

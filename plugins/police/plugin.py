@@ -66,6 +66,23 @@ def offence_types() -> list[dict[str, str]]:
 
 
 @hookimpl
+def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, Any]]:
+    if NAME not in department.enabled_plugins:
+        return []
+    return [{
+        "code": "police.quarterly",
+        "title": _l("Police"),
+        "fields": [
+            {"name": "criminal_cases", "label": _l("Forest criminal cases filed"),
+             "type": "int"},
+            {"name": "transfers_received", "label": _l("Cases transferred in"), "type": "int"},
+            {"name": "detentions", "label": _l("Criminal detentions"), "type": "int"},
+        ],
+        "values": {},
+    }]
+
+
+@hookimpl
 def permissions() -> list[dict[str, str]]:
     return [{"action": "police.case.file", "description": "file a criminal case"}]
 

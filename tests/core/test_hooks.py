@@ -194,3 +194,21 @@ def test_hook_plugin_title(app, login_as):
     leader = login_as("leader", "agriculture")
     page = leader.get("/departments/agriculture/settings").get_data(as_text=True)
     assert "林业" in page and "应急管理" in page  # translated titles, not raw codes
+
+
+def test_hook_quarterly_report_sections(app, make_user):
+    from sqlalchemy import select
+
+    from core.departments.models import Department
+    from core.sharing.reports import Quarter, sections_for
+
+    with app.test_request_context():
+        from core.db import db
+
+        def codes(code):
+            department = db.session.scalar(select(Department).where(Department.code == code))
+            return [s["code"] for s in sections_for(department, Quarter(2026, 3))]
+
+        assert codes("natural_resources") == ["sharing", "forestry.quarterly"]
+        assert codes("police") == ["sharing", "police.quarterly"]
+        assert codes("education") == ["sharing"]

@@ -213,3 +213,43 @@ def test_api_flow(people):
                        headers=headers_police).status_code == 403
     closed = office.post(f"/api/v1/info-requests/{number}/close", headers=headers_office)
     assert closed.get_json()["state"] == "closed"
+
+
+def test_new_request_answer_and_deadline_reminders_reach_the_inbox(app, people, runner):
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.notifications.models import Notification
+
+    office, police = people["office"], people["police"]
+    asked = datetime.now(SHANGHAI)
+    due = asked + timedelta(hours=2)
+    number = request_id(ask(office, due=due, subject="火情通报请求"))
+
+    def inbox(username):
+        with app.app_context():
+            from core.accounts.services import find_user
+
+            user = find_user(username)
+            return [(n.kind, n.subject) for n in db.session.scalars(
+                select(Notification).where(Notification.user_id == user.id)
+                .order_by(Notification.id))]
+
+    assert inbox("li.police") == [("request.new", "火情通报请求")]
+    assert inbox("zhou.police") == []  # members are not asked to answer
+    assert "火情通报请求" in police.get("/notifications/").get_data(as_text=True)
+
+    with freeze_time(asked + timedelta(hours=1, minutes=30)):
+        assert "core.deadline_reminders: 1" in runner(["jobs", "run"]).output
+        assert "core.deadline_reminders: 0" in runner(["jobs", "run"]).output
+    assert inbox("li.police")[-1] == ("deadline.approaching", "火情通报请求")
+    with freeze_time(due + timedelta(minutes=5)):
+        assert "core.deadline_reminders: 2" in runner(["jobs", "run"]).output
+        assert "core.deadline_reminders: 0" in runner(["jobs", "run"]).output
+    assert inbox("li.police")[-1][0] == "deadline.passed"
+    assert inbox("wang.office") == [("deadline.passed", "火情通报请求")]
+
+    page = f"/requests/{number}"
+    assert post(police, f"/requests/{number}/answer", {"answer-answer_text": "已处理"},
+                page).status_code == 302
+    assert inbox("wang.office")[-1] == ("request.answered", "火情通报请求")

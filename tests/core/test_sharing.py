@@ -288,3 +288,13 @@ def test_date_filters_use_the_site_day(people):
         "今日信息"]
     assert titles(since=(today + timedelta(days=1)).isoformat()) == []
     assert titles(until=(today - timedelta(days=1)).isoformat()) == []
+
+
+def test_items_shared_with_my_department_reach_my_inbox(people):
+    publish(people["forestry"], title="共享给环保办", sensitivity="internal",
+            shared_with="environment")
+    publish(people["forestry"], title="公开信息")
+    env_inbox = people["environment"].get("/notifications/").get_data(as_text=True)
+    assert "共享给环保办" in env_inbox and "公开信息" not in env_inbox
+    police_inbox = people["police"].get("/notifications/").get_data(as_text=True)
+    assert "共享给环保办" not in police_inbox

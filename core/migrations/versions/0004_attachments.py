@@ -1,7 +1,7 @@
 """attachments
 
 Revision ID: 0004_attachments
-Revises: 0002_sharing
+Revises: 0003_notifications
 Create Date: 2026-11-23
 """
 
@@ -14,7 +14,7 @@ import core.db
 
 
 revision = '0004_attachments'
-down_revision = '0002_sharing'
+down_revision = '0003_notifications'
 branch_labels = None
 depends_on = None
 
