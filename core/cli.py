@@ -263,6 +263,22 @@ def users_set_password(username: str) -> None:
     click.echo(f"password of {username} changed")
 
 
+@users.command("set-email")
+@click.argument("username")
+@click.argument("email", required=False, default="")
+def users_set_email(username: str, email: str) -> None:
+    """Set USERNAME's e-mail address for notifications (leave EMAIL out to clear it)."""
+    from core.accounts.services import AccountError, set_email
+
+    user = _user_or_fail(username)
+    try:
+        set_email(user, email)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    _commit()
+    click.echo(f"e-mail of {username}: {user.email or '(none)'}")
+
+
 @users.command("deactivate")
 @click.argument("username")
 def users_deactivate(username: str) -> None:

@@ -95,6 +95,17 @@ def get_department(code: str) -> Department:
     return department
 
 
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def set_email(user: User, email: str | None) -> None:
+    """Set (or, with an empty value, clear) ``user``'s e-mail address. Caller commits."""
+    email = (email or "").strip()
+    if email and not EMAIL_PATTERN.match(email):
+        raise AccountError(str(_l("%(email)s is not an e-mail address.", email=email)), "email")
+    user.email = email or None
+
+
 def create_user(username: str, password: str, department_code: str, role: str,
                 display_name: str = "") -> User:
     """Create an account; raises :class:`AccountError` on any rule broken. Caller commits."""

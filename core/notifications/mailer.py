@@ -32,8 +32,8 @@ BATCH = 500
 
 
 def email_address(user: User) -> str | None:
-    """Where ``user`` gets e-mail. Accounts have no e-mail address yet: always None."""
-    return None
+    """Where ``user`` gets e-mail (``forestchief users set-email``), or None."""
+    return user.email or None
 
 
 def mail_settings() -> dict[str, Any]:

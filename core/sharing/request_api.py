@@ -50,6 +50,8 @@ class RequestArgs(PageArgs):
         ("", "open", "overdue", "answered", "declined", "closed")))
     department = fields.String(load_default="")
     q = fields.String(load_default="")
+    since = fields.Date(load_default=None, metadata={"description": "asked on or after"})
+    until = fields.Date(load_default=None, metadata={"description": "asked on or before"})
 
 
 class AnswerSchema(Schema):

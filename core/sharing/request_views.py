@@ -88,7 +88,17 @@ def _filters() -> service.RequestFilters:
     return service.RequestFilters(
         queue=queue if queue in service.QUEUES else "all",
         state=state if state in STATE_LABELS else "",
-        department=request.args.get("department", ""), q=request.args.get("q", "").strip())
+        department=request.args.get("department", ""), q=request.args.get("q", "").strip(),
+        since=_day(request.args.get("since")), until=_day(request.args.get("until")))
+
+
+def _day(value: str | None) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _departments() -> list[Department]:

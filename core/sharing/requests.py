@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +18,7 @@ from core.departments.models import Department
 from core.notifications import services as notifications
 from core.sharing.models import InfoItem, InfoRequest, InfoRequestItem
 from core.sharing.services import SharingError
+from core.timeutil import day_start
 
 OWNER_TYPE = "info_request"
 #: Who is told of, and reminded about, a request to their department.
@@ -155,6 +156,8 @@ class RequestFilters:
     state: str = ""  # open, answered, declined, closed, overdue
     department: str = ""  # target department code
     q: str = ""
+    since: date | None = None  # asked on or after (site day)
+    until: date | None = None  # asked on or before (site day)
 
 
 def request_query(user: User, filters: RequestFilters, now: datetime | None = None
@@ -180,6 +183,10 @@ def request_query(user: User, filters: RequestFilters, now: datetime | None = No
     if filters.department:
         stmt = stmt.join(Department, Department.id == InfoRequest.target_department_id).where(
             Department.code == filters.department)
+    if filters.since:
+        stmt = stmt.where(InfoRequest.created_at >= day_start(filters.since))
+    if filters.until:
+        stmt = stmt.where(InfoRequest.created_at < day_start(filters.until, end=True))
     if filters.q:
         stmt = stmt.where(or_(InfoRequest.subject.icontains(filters.q, autoescape=True),
                               InfoRequest.details.icontains(filters.q, autoescape=True)))

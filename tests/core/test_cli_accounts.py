@@ -299,3 +299,20 @@ def test_tokens_create_refuses_inactive_or_unknown_users(app, runner, make_user)
     assert runner(["tokens", "create", "ghost"]).exit_code != 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_users_set_email(app, runner, make_user):
+    from core.accounts.services import find_user
+    from core.db import db
+    from core.notifications.mailer import email_address
+
+    make_user("mail.user", role="liaison", department="police")
+    assert runner(["users", "set-email", "mail.user", "not-an-address"]).exit_code != 0
+    result = runner(["users", "set-email", "mail.user", "li@township.example.cn"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert email_address(find_user("mail.user")) == "li@township.example.cn"
+    assert runner(["users", "set-email", "mail.user"]).exit_code == 0
+    with app.app_context():
+        db.session.expire_all()
+        assert email_address(find_user("mail.user")) is None

@@ -253,3 +253,14 @@ def test_new_request_answer_and_deadline_reminders_reach_the_inbox(app, people, 
     assert post(police, f"/requests/{number}/answer", {"answer-answer_text": "已处理"},
                 page).status_code == 302
     assert inbox("wang.office")[-1] == ("request.answered", "火情通报请求")
+
+
+def test_date_range_filter(people):
+    office = people["office"]
+    request_id(ask(office, subject="今天的请求"))
+    today = datetime.now(SHANGHAI).date()
+    listed = office.get(f"/requests/?since={today}&until={today}").get_data(as_text=True)
+    assert "今天的请求" in listed
+    tomorrow = today + timedelta(days=1)
+    assert "今天的请求" not in office.get(f"/requests/?since={tomorrow}").get_data(as_text=True)
+    assert office.get(f"/api/v1/info-requests?until={today - timedelta(days=1)}").get_json() == []
