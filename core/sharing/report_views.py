@@ -48,7 +48,17 @@ def board() -> Any:
     quarter = _quarter(request.args.get("quarter"))
     return render_template("reports/board.html", quarter=quarter,
                            board=service.status_board(quarter), states=STATE_LABELS,
-                           may_read=service.may_read)
+                           may_read=service.may_read, due_label=_due_label(quarter))
+
+
+def _due_label(quarter: service.Quarter) -> str:
+    """The due time as people say it: the last minute of the due day, Beijing time."""
+    from datetime import timedelta
+
+    from flask_babel import format_datetime
+
+    return format_datetime(quarter.due(service.due_days()) - timedelta(minutes=1),
+                           "yyyy-MM-dd HH:mm")
 
 
 def _department(code: str) -> Department:
@@ -95,7 +105,7 @@ def report(quarter: str, code: str) -> Any:
     return render_template("reports/form.html", quarter=q, department=department,
                            sections=sections, values=values, summary=summary, form=form,
                            errors=errors, may_file=may_file, report=existing,
-                           due=q.due(service.due_days())), status
+                           due_label=_due_label(q)), status
 
 
 @bp.route("/<quarter>/export.xlsx")
