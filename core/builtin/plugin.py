@@ -102,8 +102,11 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
     ]
     if user.role in BUSINESS_ROLES:
         from core.departments.services import active_departments
+        from core.sharing.requests import queue_counts
 
         departments = active_departments()
+        widgets.append({"title": _l("Information requests"), "template": "widgets/requests.html",
+                        "order": 2, "width": 6, "data": {"counts": queue_counts(user)}})
         widgets.append({"title": _l("Departments"), "template": "widgets/departments.html",
                         "order": 5, "width": 6, "data": {"departments": departments}})
     return widgets

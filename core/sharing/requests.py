@@ -251,3 +251,18 @@ def statistics_by_department(user: User, since: datetime | None = None,
             still_open or 0, round(statistics.median(times), 1) if times else None))
     result.sort(key=lambda s: s.department.position)
     return result
+
+
+def queue_counts(user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many requests wait on the user's department, how many of them are overdue, and how
+    many the department waits for (one query)."""
+    now = now or utcnow()
+    mine = user.department_id
+    to_answer = (InfoRequest.target_department_id == mine) & (InfoRequest.state == "open")
+    row = db.session.execute(select(
+        func.sum(case((to_answer, 1), else_=0)),
+        func.sum(case((to_answer & (InfoRequest.due_at < now), 1), else_=0)),
+        func.sum(case(((InfoRequest.requester_department_id == mine)
+                       & (InfoRequest.state == "open"), 1), else_=0)),
+    ).where(access.visible_requests(user))).one()
+    return {"to_answer": row[0] or 0, "overdue": row[1] or 0, "waiting": row[2] or 0}

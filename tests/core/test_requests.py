@@ -264,3 +264,16 @@ def test_date_range_filter(people):
     tomorrow = today + timedelta(days=1)
     assert "今天的请求" not in office.get(f"/requests/?since={tomorrow}").get_data(as_text=True)
     assert office.get(f"/api/v1/info-requests?until={today - timedelta(days=1)}").get_json() == []
+
+
+def test_dashboard_shows_the_request_queues(people):
+    office, police = people["office"], people["police"]
+    asked = datetime.now(SHANGHAI)
+    request_id(ask(office, due=asked + timedelta(minutes=10)))
+    request_id(ask(office))
+    with freeze_time(asked + timedelta(minutes=15)):
+        page = police.get("/").get_data(as_text=True)
+    counts = re.findall(r'<div class="fs-3 fw-semibold">(\d+)</div>', page)
+    assert counts[:3] == ["2", "1", "0"]  # to answer, overdue, waiting
+    assert re.findall(r'<div class="fs-3 fw-semibold">(\d+)</div>',
+                      office.get("/").get_data(as_text=True))[:3] == ["0", "0", "2"]
