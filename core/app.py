@@ -32,6 +32,7 @@ from flask_login import LoginManager, current_user, logout_user
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from core import access
 from core.config import ConfigError, Settings, ensure_secret_key, load_settings
@@ -43,6 +44,25 @@ log = logging.getLogger(__name__)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` that fits a database integer: larger numbers are a 404, not a 500."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+#: Query-string keys that ``url_for`` treats specially: never passed through from requests.
+RESERVED_ARGS = {"endpoint", "values", "_external", "_anchor", "_method", "_scheme"}
+
+
+def safe_args(**overrides: Any) -> dict[str, Any]:
+    """The current query string as ``url_for`` keyword arguments, minus reserved names."""
+    args = {k: v for k, v in request.args.items() if k not in RESERVED_ARGS}
+    args.update(overrides)
+    return args
 
 
 @dataclass
@@ -87,6 +107,7 @@ def create_app(settings: Settings | str | None = None, testing: bool = False) ->
 
     app = Flask(__name__, instance_path=str(settings.instance_path),
                 template_folder="templates", static_folder="static")
+    app.url_map.converters["int"] = BoundedIntConverter
     _configure_flask(app, settings, testing)
     proxies = settings["security"]["trusted_proxies"]
     if proxies:
@@ -392,6 +413,8 @@ def _internal() -> HTTPException:
 
 def _install_template_globals(app: Flask, kern: Kernel) -> None:
     from flask_babel import get_locale
+
+    app.jinja_env.globals["safe_args"] = safe_args  # also inside imported macros
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

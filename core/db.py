@@ -6,6 +6,7 @@ Nothing here assumes SQLite; the pragmas are applied only when the engine is SQL
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
@@ -28,6 +29,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+MAX_PAGE = 100_000
+
+
+def paginate(stmt: Any, per_page: int, max_per_page: int = 200) -> Any:
+    """One page of ``stmt`` for a list page: ``?page=`` from the query string, bounded so a
+    huge number is the last page's neighbour, never an overflow."""
+    from flask import request
+
+    page = request.args.get("page", 1, type=int) or 1
+    return db.paginate(stmt, page=min(max(page, 1), MAX_PAGE), per_page=per_page,
+                       max_per_page=max_per_page, error_out=False)
 
 
 def utcnow() -> datetime:

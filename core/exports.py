@@ -14,10 +14,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 
 def _local(value: Any, tz: ZoneInfo) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(tz).replace(tzinfo=None)  # Excel has no time zones
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # text people typed is never run as a formula
     return value
 
 

@@ -13,6 +13,19 @@ def site_zone() -> ZoneInfo:
     return ZoneInfo(kernel().settings["app"]["timezone"])
 
 
+#: Dates people may filter by; anything outside is treated as "no filter".
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def parse_day(value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` day from a query string, or None when absent, malformed or absurd."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day if day is not None and EARLIEST <= day <= LATEST else None
+
+
 def day_start(day: date, end: bool = False) -> datetime:
     """Local midnight starting ``day`` (or ending it, if ``end``), as an aware datetime."""
     start = datetime.combine(day, time.min, tzinfo=site_zone())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session
@@ -16,10 +16,10 @@ from core.accounts.models import ROLES, User
 from core.accounts.views import safe_next
 from core.app import kernel
 from core.audit import AuditRecord
-from core.db import db
+from core.db import db, paginate
 from core.departments.models import Department
 from core.plugins import BUILTIN_PLUGINS, call_each, hook_names, plugin_infos
-from core.timeutil import day_start
+from core.timeutil import day_start, parse_day
 
 main_bp = Blueprint("main", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -99,7 +99,7 @@ def users() -> Any:
         stmt = stmt.where(User.active.is_(False))
     elif request.args.get("state") != "all":
         stmt = stmt.where(User.active.is_(True))
-    page = db.paginate(stmt, per_page=kernel().settings["ui"]["per_page"], error_out=False)
+    page = paginate(stmt, per_page=kernel().settings["ui"]["per_page"])
     departments = db.session.scalars(select(Department).order_by(Department.position)).all()
     return render_template("admin/users.html", page=page, roles=ROLES, departments=departments)
 
@@ -109,11 +109,8 @@ def users() -> Any:
 
 def _local_day(value: str, end: bool) -> datetime | None:
     """Parse a ``YYYY-MM-DD`` day in the site's time zone; the end of that day if ``end``."""
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return day_start(day, end)
+    day = parse_day(value)
+    return day_start(day, end) if day else None
 
 
 @audit_bp.route("/")
@@ -139,7 +136,7 @@ def log() -> Any:
                 continue
             column = AuditRecord.at
             stmt = stmt.where(column >= bound if op == "ge" else column < bound)
-    page = db.paginate(stmt, per_page=50, max_per_page=200, error_out=False)
+    page = paginate(stmt, per_page=50)
     return render_template("audit/log.html", page=page, filters=filters,
                            actions=["insert", "update", "delete", "login", "login_failed",
                                     "lockout", "logout"])

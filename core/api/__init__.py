@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 
 from core.db import db
+from core.timeutil import EARLIEST, LATEST
 
 
 class ErrorBody(Schema):
@@ -51,6 +52,10 @@ def make_api(app: Flask) -> ForestchiefApi:
     api.spec.options["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
     app.extensions["forestchief_api"] = api
     return api
+
+
+#: Dates accepted in filters (outside: 422 rather than an overflow deep in the database).
+DAY_RANGE = validate.Range(min=EARLIEST, max=LATEST)
 
 
 class PageArgs(Schema):

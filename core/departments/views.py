@@ -14,7 +14,7 @@ from wtforms import SelectMultipleField, widgets
 
 from core import access
 from core.app import kernel
-from core.db import db
+from core.db import db, paginate
 from core.departments.models import Department
 from core.departments.services import (
     liaisons_by_department,
@@ -47,7 +47,7 @@ def directory() -> Any:
     if q:
         stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
             Department.code, Department.name_zh, Department.name_en, Department.duties))))
-    page = db.paginate(stmt, per_page=50, max_per_page=100, error_out=False)
+    page = paginate(stmt, per_page=50)
     departments = list(page.items)
     liaisons = liaisons_by_department([d.id for d in departments])
     return render_template("departments/directory.html", departments=departments,

@@ -20,7 +20,8 @@ blp = Blueprint("api_notifications", __name__, url_prefix="/api/v1",
 class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"description": "e.g. info_item.shared, deadline.passed"})
-    subject = fields.String()
+    subject = fields.String(attribute="shown_subject", metadata={
+        "description": "what it is about (only the number, if you may no longer see it)"})
     link = fields.String(metadata={"description": "path of the page it is about"})
     object_type = fields.String()
     object_id = fields.Integer(allow_none=True)
@@ -45,7 +46,7 @@ def list_notifications(args: dict[str, Any]) -> Any:
     """Your notifications, newest first (``unread=true``: only the unread ones)."""
     stmt = services.inbox_query(current_user, "unread" if args["unread"] else "all")
     items, headers = paginate(stmt, args["page"], args["per_page"])
-    return items, 200, headers
+    return services.with_current_subjects(current_user, items), 200, headers
 
 
 @blp.route("/notifications/<int:notification_id>/read", methods=["POST"])
@@ -57,7 +58,7 @@ def read_notification(notification_id: int) -> Any:
         abort(404)
     services.mark_read(current_user, [notification.id])
     db.session.commit()
-    return notification
+    return services.with_current_subjects(current_user, [notification])[0]
 
 
 @blp.route("/notifications/read-all", methods=["POST"])

@@ -134,6 +134,22 @@ def notify_item_shared(item: Any) -> int:
 # ----------------------------------------------------------------------------- inbox
 
 
+def with_current_subjects(user: Any, notifications: list[Any]) -> list[Any]:
+    """Give each notification a ``shown_subject``: its subject, unless it is about an
+    information item ``user`` may no longer see (its audience changed) — then only the
+    item's number. One query; nothing stored changes."""
+    from core.access import visible_items
+    from core.sharing.models import InfoItem
+
+    ids = {n.object_id for n in notifications if n.object_type == "info_item"}
+    visible = set(db.session.scalars(select(InfoItem.id).where(
+        InfoItem.id.in_(ids), visible_items(user)))) if ids else set()
+    for n in notifications:
+        hidden = n.object_type == "info_item" and n.object_id not in visible
+        n.shown_subject = f"#{n.object_id}" if hidden else n.subject
+    return notifications
+
+
 def unread_count(user: Any) -> int:
     """How many of ``user``'s notifications are unread (one COUNT query)."""
     return db.session.scalar(select(func.count(Notification.id)).where(

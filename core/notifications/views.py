@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from core.accounts.views import safe_next
 from core.app import kernel
-from core.db import db
+from core.db import db, paginate
 from core.notifications import services
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -24,8 +24,9 @@ def inbox() -> Any:
     state = request.args.get("state", "unread")
     if state not in STATES:
         state = "unread"
-    page = db.paginate(services.inbox_query(current_user, state),  # type: ignore[arg-type]
-                       per_page=kernel().settings["ui"]["per_page"], error_out=False)
+    page = paginate(services.inbox_query(current_user, state),  # type: ignore[arg-type]
+                    per_page=kernel().settings["ui"]["per_page"])
+    services.with_current_subjects(current_user, list(page.items))
     return render_template("notifications/inbox.html", page=page, state=state,
                            kind_label=services.kind_label)
 

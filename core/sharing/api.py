@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import business_only
-from core.api import TOTAL_HEADER, ErrorSchema, PageArgs, paginate
+from core.api import DAY_RANGE, TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.app import api_error
 from core.attachments.storage import Upload as UploadedFile
 from core.attachments.storage import UploadError, discard
@@ -65,8 +65,8 @@ class ItemArgs(PageArgs):
     category = fields.String(load_default="")
     department = fields.String(load_default="")
     sensitivity = fields.String(load_default="", validate=validate.OneOf(("", *SENSITIVITIES)))
-    since = fields.Date(load_default=None)
-    until = fields.Date(load_default=None)
+    since = fields.Date(load_default=None, validate=DAY_RANGE)
+    until = fields.Date(load_default=None, validate=DAY_RANGE)
     tag = fields.String(load_default="")
 
 

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validates
 from core.access import business_only
 from core.db import utcnow
 from core.sharing import reports
-from core.sharing.scores import liaison_scores
+from core.sharing.scores import liaison_scores, visible_scores
 
 blp = business_only(Blueprint("api_reports", __name__, url_prefix="/api/v1",
                 description="Quarterly liaison reports and liaison scores"))
@@ -75,5 +75,6 @@ def list_reports(args: dict[str, Any]) -> Any:
 @blp.arguments(QuarterArgs, location="query")
 @blp.response(200, ScoreSchema(many=True))
 def list_scores(args: dict[str, Any]) -> Any:
-    """Liaison scores for the quarter, ranked (formula in the README)."""
-    return liaison_scores(_quarter(args))
+    """Liaison scores for the quarter, ranked (formula in the README); office staff see every
+    department, others their own."""
+    return visible_scores(current_user, liaison_scores(_quarter(args)))

@@ -149,11 +149,12 @@ SCORE_HEADERS = ["排名", "部门", "联络员", "请求数", "按时答复数"
 @bp.route("/scores")
 def scores() -> Any:
     """Liaison scores for a quarter, ranked; the formula is shown on the page."""
-    from core.sharing.scores import liaison_scores, weights
+    from core.sharing.scores import liaison_scores, visible_scores, weights
 
     quarter = _quarter(request.args.get("quarter"))
     return render_template("reports/scores.html", quarter=quarter,
-                           scores=liaison_scores(quarter), states=STATE_LABELS, w=weights())
+                           scores=visible_scores(current_user, liaison_scores(quarter)),
+                           states=STATE_LABELS, w=weights())
 
 
 @bp.route("/scores/<quarter>.xlsx")
@@ -161,6 +162,8 @@ def scores_export(quarter: str) -> Any:
     """The ranking as an Excel file."""
     from core.sharing.scores import liaison_scores
 
+    if current_user.role != "office":
+        abort(403)
     q = _quarter(quarter)
 
     def rows() -> Any:

@@ -3,6 +3,7 @@ configurable number of days after the quarter ends; who is late; export."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from core.sharing.models import InfoItem, InfoRequest, QuarterlyReport
 from core.sharing.services import SharingError
 from core.timeutil import day_start, site_zone
 
-QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+QUARTER_RE = re.compile(r"^((?:19|20)\d\d)Q([1-4])$")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def core_section(department: Department, quarter: Quarter) -> dict[str, Any]:
     items = db.session.scalar(select(func.count()).select_from(InfoItem).where(
         InfoItem.department_id == department.id, *in_quarter))
     answered = db.session.scalar(select(func.count()).select_from(InfoRequest).where(
-        InfoRequest.target_department_id == department.id,
+        InfoRequest.target_department_id == department.id, InfoRequest.decline_reason == "",
         InfoRequest.answered_at >= quarter.start, InfoRequest.answered_at < quarter.end))
     return {
         "code": "sharing",
@@ -138,12 +139,12 @@ def _coerce(field: dict[str, Any], raw: Any) -> Any:
     try:
         if kind == "int":
             value = int(str(raw).strip())
-            if value < 0:
+            if not 0 <= value < 10**12:
                 raise ValueError
             return value
         if kind == "float":
             value = float(str(raw).strip())
-            if value < 0:
+            if not math.isfinite(value) or not 0 <= value < 1e12:
                 raise ValueError
             return value
     except ValueError:
@@ -157,6 +158,9 @@ def file_report(user: User, department: Department, quarter: Quarter,
     """File (or correct) ``department``'s report for ``quarter``. Caller commits."""
     if not may_file(user, department):
         raise PermissionError("only the department's liaison or leader files its report")
+    if utcnow() < quarter.end:
+        raise SharingError({"quarter": [str(_l("A quarter's report is filed once the quarter "
+                                               "has ended."))]})
     sections = sections_for(department, quarter)
     stored: dict[str, dict[str, Any]] = {}
     errors: dict[str, list[str]] = {}

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.access import business_only
-from core.api import TOTAL_HEADER, ErrorSchema, PageArgs, paginate
+from core.api import DAY_RANGE, TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.app import api_error
 from core.db import db, utcnow
 from core.sharing import requests as service
@@ -21,10 +21,17 @@ blp = business_only(Blueprint("api_requests", __name__, url_prefix="/api/v1",
 
 
 
+class RequestCreateSchema(Schema):
+    target = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                           metadata={"description": "department code asked"})
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    details = fields.String(load_default="", validate=validate.Length(max=20_000))
+    due_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with zone"})
+
+
 class RequestSchema(Schema):
     id = fields.Integer(dump_only=True)
-    target = fields.Function(lambda r: r.target_department.code, required=True,
-                             deserialize=lambda v: v,
+    target = fields.Function(lambda r: r.target_department.code,
                              metadata={"description": "department code asked"})
     subject = fields.String(required=True, validate=validate.Length(min=1, max=200))
     details = fields.String(load_default="", validate=validate.Length(max=20_000))
@@ -50,8 +57,10 @@ class RequestArgs(PageArgs):
         ("", "open", "overdue", "answered", "declined", "closed")))
     department = fields.String(load_default="")
     q = fields.String(load_default="")
-    since = fields.Date(load_default=None, metadata={"description": "asked on or after"})
-    until = fields.Date(load_default=None, metadata={"description": "asked on or before"})
+    since = fields.Date(load_default=None, validate=DAY_RANGE,
+                         metadata={"description": "asked on or after"})
+    until = fields.Date(load_default=None, validate=DAY_RANGE,
+                         metadata={"description": "asked on or before"})
 
 
 class AnswerSchema(Schema):
@@ -88,7 +97,7 @@ def list_requests(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/info-requests", methods=["POST"])
-@blp.arguments(RequestSchema)
+@blp.arguments(RequestCreateSchema)
 @blp.response(201, RequestSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def create_request(data: dict[str, Any]) -> Any:
@@ -123,6 +132,10 @@ def answer_request(data: dict[str, Any], request_id: int) -> Any:
         service.answer_request(current_user, req, data["answer_text"], data["items"])
     except PermissionError:
         abort(403)
+    except service.AlreadyHandled:
+        db.session.rollback()
+        return api_error(409, "conflict", "Someone else answered or declined this request "
+                         "first; nothing was overwritten.")
     except SharingError as exc:
         return _invalid(exc)
     db.session.commit()
@@ -139,6 +152,10 @@ def decline_request(data: dict[str, Any], request_id: int) -> Any:
         service.decline_request(current_user, req, data["reason"])
     except PermissionError:
         abort(403)
+    except service.AlreadyHandled:
+        db.session.rollback()
+        return api_error(409, "conflict", "Someone else answered or declined this request "
+                         "first; nothing was overwritten.")
     except SharingError as exc:
         return _invalid(exc)
     db.session.commit()

@@ -27,14 +27,14 @@ from core.access import business_only
 from core.app import kernel
 from core.attachments import storage
 from core.attachments.storage import Upload, UploadError
-from core.db import db, utcnow
+from core.db import db, paginate, utcnow
 from core.departments.models import Department
 from core.exports import xlsx_response
 from core.forms import select_choices
 from core.sharing import requests as service
 from core.sharing.models import InfoItem
 from core.sharing.services import SharingError
-from core.timeutil import day_start, site_zone
+from core.timeutil import day_start, parse_day, site_zone
 
 bp = business_only(Blueprint("requests", __name__, url_prefix="/requests"))
 
@@ -89,16 +89,7 @@ def _filters() -> service.RequestFilters:
         queue=queue if queue in service.QUEUES else "all",
         state=state if state in STATE_LABELS else "",
         department=request.args.get("department", ""), q=request.args.get("q", "").strip(),
-        since=_day(request.args.get("since")), until=_day(request.args.get("until")))
-
-
-def _day(value: str | None) -> Any:
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+        since=parse_day(request.args.get("since")), until=parse_day(request.args.get("until")))
 
 
 def _departments() -> list[Department]:
@@ -110,8 +101,8 @@ def _departments() -> list[Department]:
 def index() -> Any:
     """The user's queues: to answer, waiting on others, done."""
     filters = _filters()
-    page = db.paginate(service.request_query(current_user, filters),
-                       per_page=kernel().settings["ui"]["per_page"], error_out=False)
+    page = paginate(service.request_query(current_user, filters),
+                    per_page=kernel().settings["ui"]["per_page"])
     return render_template("requests/index.html", page=page, filters=filters,
                            queues=QUEUE_LABELS, states=STATE_LABELS, now=utcnow(),
                            departments=_departments(),
@@ -195,6 +186,12 @@ def _render_detail(req: Any, answer: AnswerForm | None = None,
             access.visible_items(current_user)))) if req.items else set()), status
 
 
+def _already_handled(request_id: int) -> Any:
+    flash(_("Someone else answered or declined this request first; nothing was overwritten."),
+          "warning")
+    return _render_detail(_visible(request_id), status=409)
+
+
 @bp.route("/<int:request_id>/answer", methods=["POST"])
 def answer(request_id: int) -> Any:
     """Answer with text, existing items and/or new files."""
@@ -222,6 +219,13 @@ def answer(request_id: int) -> Any:
             for name, messages in exc.fields.items():
                 target = form.answer_text if name == "answer_text" else form.items
                 target.errors = [*target.errors, *messages]
+        except service.AlreadyHandled:
+            storage.discard(saved)
+            db.session.rollback()
+            return _already_handled(request_id)
+        except Exception:
+            storage.discard(saved)  # no file without its record
+            raise
         else:
             flash(_("Answer sent."), "success")
             return redirect(url_for("requests.detail", request_id=req.id))
@@ -238,6 +242,9 @@ def decline(request_id: int) -> Any:
     if form.validate_on_submit():
         try:
             service.decline_request(current_user, req, form.decline_reason.data or "")
+        except service.AlreadyHandled:
+            db.session.rollback()
+            return _already_handled(request_id)
         except SharingError as exc:
             form.decline_reason.errors = [*form.decline_reason.errors,
                                           *exc.fields["decline_reason"]]
@@ -284,15 +291,7 @@ def download(request_id: int, attachment_id: int) -> Any:
 @bp.route("/stats")
 def stats() -> Any:
     """Per-department statistics over a period (default: this year)."""
-    from datetime import date
-
-    def day(name: str) -> date | None:
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
-
-    since, until = day("since"), day("until")
+    since, until = parse_day(request.args.get("since")), parse_day(request.args.get("until"))
     rows = service.statistics_by_department(
         current_user, since=day_start(since) if since else None,
         until=day_start(until, end=True) if until else None)

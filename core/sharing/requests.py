@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, update
 
 from core import access
 from core.accounts.models import User
@@ -21,6 +21,7 @@ from core.sharing.services import SharingError
 from core.timeutil import day_start
 
 OWNER_TYPE = "info_request"
+MAX_DUE = timedelta(days=366)
 #: Who is told of, and reminded about, a request to their department.
 ANSWERING_ROLES = ("liaison", "leader")
 
@@ -78,6 +79,8 @@ def create_request(user: User, data: RequestInput, now: datetime | None = None) 
         problems["due_at"] = _l("A due time is required.")
     elif data.due_at <= now:
         problems["due_at"] = _l("The due time must be in the future.")
+    elif data.due_at - now > MAX_DUE:
+        problems["due_at"] = _l("The due time must be within a year.")
     if problems:
         raise _errors(**problems)
     assert target is not None and data.due_at is not None
@@ -92,6 +95,21 @@ def create_request(user: User, data: RequestInput, now: datetime | None = None) 
     return request
 
 
+class AlreadyHandled(Exception):
+    """Someone else answered or declined the request first; nothing was overwritten."""
+
+
+def _claim(request: InfoRequest, new_state: str) -> None:
+    """Move an open request to ``new_state`` only if it is still open (one UPDATE), so two
+    people answering at once cannot overwrite each other."""
+    result = db.session.execute(
+        update(InfoRequest).where(InfoRequest.id == request.id, InfoRequest.state == "open")
+        .values(state=new_state).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise AlreadyHandled(request.id)
+    db.session.refresh(request, ["state"])
+
+
 def answer_request(user: User, request: InfoRequest, text: str, item_ids: list[int],
                    has_files: bool = False, now: datetime | None = None) -> None:
     """The target answers with text, existing items and/or files. Caller commits."""
@@ -100,18 +118,21 @@ def answer_request(user: User, request: InfoRequest, text: str, item_ids: list[i
     items = []
     if item_ids:
         # The answer may only point at items the requester can open.
+        # Only the department's own items, and only those the requester can open; an id
+        # that does not qualify gets the same answer whether or not it exists.
         items = list(db.session.scalars(select(InfoItem).where(
-            InfoItem.id.in_(item_ids), access.visible_items(request.requester))))
+            InfoItem.id.in_(item_ids), InfoItem.department_id == user.department_id,
+            access.visible_items(request.requester))))
         missing = set(item_ids) - {i.id for i in items}
         if missing:
-            raise _errors(items=_l("Items %(ids)s are not visible to the requester: share "
-                                   "them with the office first.",
+            raise _errors(items=_l("Items %(ids)s are not your department's items that the "
+                                   "requester can open: share them with the office first.",
                                    ids=", ".join(map(str, sorted(missing)))))
     if not text.strip() and not items and not has_files:
         raise _errors(answer_text=_l("Answer with text, items or files."))
+    _claim(request, "answered")
     request.answer_text = text.strip()
     request.items = [InfoRequestItem(item_id=i.id) for i in items]
-    request.state = "answered"
     request.answered_at = now or utcnow()
     request.answered_by_id = user.id
     db.session.flush()
@@ -126,8 +147,8 @@ def decline_request(user: User, request: InfoRequest, reason: str,
         raise PermissionError("not yours to decline")
     if not reason.strip():
         raise _errors(decline_reason=_l("Say why the request is declined."))
+    _claim(request, "declined")
     request.decline_reason = reason.strip()
-    request.state = "declined"
     request.answered_at = now or utcnow()
     request.answered_by_id = user.id
     db.session.flush()
@@ -217,8 +238,9 @@ def statistics_by_department(user: User, since: datetime | None = None,
         period.append(InfoRequest.created_at >= since)
     if until:
         period.append(InfoRequest.created_at < until)
-    answered = InfoRequest.state.in_(("answered", "closed")) & InfoRequest.answered_at.is_not(
-        None)
+    # Answered = answered (and perhaps closed since), not declined.
+    answered = (InfoRequest.state.in_(("answered", "closed"))
+                & InfoRequest.answered_at.is_not(None) & (InfoRequest.decline_reason == ""))
     rows = db.session.execute(
         select(
             InfoRequest.target_department_id,

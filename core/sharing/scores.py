@@ -4,8 +4,8 @@ score = 100 x (w_answers x on-time answer rate
                + w_reports x on-time report rate
                + w_items x min(items shared / items target, 1))
 
-* on-time answer rate: requests to the department created in the quarter and answered (or
-  declined with a reason) by their due time, over all such requests; 1 when none were asked.
+* on-time answer rate: requests to the department created in the quarter and answered by
+  their due time (a refusal is not an answer), over all such requests; 1 when none were asked.
 * on-time report rate: 1 when the quarter's liaison report was filed by its due time, else 0.
 * items shared: information items the department published in the quarter.
 Weights and the items target are ``[sharing]`` settings (README).
@@ -38,6 +38,14 @@ class Score:
     rank: int = 0
 
 
+def visible_scores(user: Any, scores: list[Score]) -> list[Score]:
+    """Office staff (the assessors) see every department's score; a department its own row
+    (the figures count requests and items other departments may not see)."""
+    if user.role == "office":
+        return scores
+    return [s for s in scores if s.department.id == user.department_id]
+
+
 def weights() -> dict[str, Any]:
     from core.app import kernel
 
@@ -52,7 +60,7 @@ def liaison_scores(quarter: Quarter) -> list[Score]:
     board = status_board(quarter)
     ids = [s.department.id for s in board]
     in_quarter = (InfoRequest.created_at >= quarter.start, InfoRequest.created_at < quarter.end)
-    on_time = case((InfoRequest.answered_at.is_not(None)
+    on_time = case((InfoRequest.answered_at.is_not(None) & (InfoRequest.decline_reason == "")
                     & (InfoRequest.answered_at <= InfoRequest.due_at), 1), else_=0)
     requests = {row[0]: (row[1], row[2] or 0) for row in db.session.execute(
         select(InfoRequest.target_department_id, func.count(), func.sum(on_time))

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, update
 
 from core.access import may_edit_item, visible_items
 from core.accounts.models import User
@@ -129,7 +129,9 @@ def _apply(item: InfoItem, data: ItemInput, departments: list[Department],
     values = {name: getattr(data, name) for name in VERSIONED_FIELDS}
     values["title"] = values["title"].strip()
     if data.sensitivity == "classified":
-        values["body"] = ""
+        # A register entry is title, owner, reference number and where to consult it.
+        values.update(body="", location_name="", lat=None, lng=None, tags="",
+                      valid_from=None, valid_until=None)
     for name, value in values.items():
         if getattr(item, name) != value:
             setattr(item, name, value)
@@ -177,6 +179,10 @@ def update_item(user: User, item: InfoItem, data: ItemInput, expected_version: i
     if not changed:
         return False
     item.updated_at = utcnow()  # an UPDATE of the row even when only the audience changed
+    if item.sensitivity == "classified":
+        # Content may not stay on the system in earlier versions either.
+        db.session.execute(update(InfoItemVersion).where(InfoItemVersion.item_id == item.id)
+                           .values(body="").execution_options(synchronize_session=False))
     db.session.flush()
     db.session.add(InfoItemVersion(item_id=item.id, number=item.version, title=item.title,
                                    body=item.body, changed_fields=",".join(changed),

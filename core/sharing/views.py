@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -25,13 +24,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.access import business_only
 from core.app import kernel
 from core.attachments.storage import Upload, UploadError, discard, path_of, remove
-from core.db import db
+from core.db import db, paginate
 from core.departments.models import Department
 from core.exports import xlsx_response
 from core.forms import select_choices
 from core.sharing import services
 from core.sharing.forms import SENSITIVITY_LABELS, ItemForm
 from core.sharing.models import SENSITIVITIES, InfoItem
+from core.timeutil import parse_day
 
 bp = business_only(Blueprint("sharing", __name__, url_prefix="/sharing"))
 
@@ -57,13 +57,6 @@ def _departments() -> list[Department]:
                                    .order_by(Department.position)))
 
 
-def _parse_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def filters_from_args() -> services.ItemFilters:
     """List filters from the query string (bad values are ignored, not errors)."""
     args = request.args
@@ -72,7 +65,7 @@ def filters_from_args() -> services.ItemFilters:
         q=args.get("q", "").strip()[:100], category=args.get("category", ""),
         department=args.get("department", ""),
         sensitivity=sensitivity if sensitivity in SENSITIVITIES else "",
-        since=_parse_day(args.get("since")), until=_parse_day(args.get("until")),
+        since=parse_day(args.get("since")), until=parse_day(args.get("until")),
         tag=args.get("tag", "").strip()[:50])
 
 
@@ -80,8 +73,8 @@ def filters_from_args() -> services.ItemFilters:
 def index() -> Any:
     """Items the user may see, filtered and paginated."""
     filters = filters_from_args()
-    page = db.paginate(services.item_query(current_user, filters),
-                       per_page=kernel().settings["ui"]["per_page"], error_out=False)
+    page = paginate(services.item_query(current_user, filters),
+                    per_page=kernel().settings["ui"]["per_page"])
     return render_template("sharing/index.html", page=page, filters=filters,
                            categories=category_choices(), departments=_departments(),
                            sensitivities=SENSITIVITY_LABELS, category_label=category_label)
@@ -116,7 +109,8 @@ def _input(form: ItemForm) -> services.ItemInput:
 
 
 def _form(obj: InfoItem | None = None) -> ItemForm:
-    form = ItemForm(obj=obj)
+    # The item pre-fills the form only on GET: a POST carries every field itself.
+    form = ItemForm(obj=obj) if request.method == "GET" else ItemForm()
     form.category.choices = select_choices(category_choices())
     form.sensitivity.choices = select_choices(SENSITIVITY_LABELS.items())
     form.shared_with.choices = select_choices((d.code, d.name_zh) for d in _departments())
@@ -205,7 +199,7 @@ def edit(item_id: int) -> Any:
     form = _form(item)
     if form.validate_on_submit():
         try:
-            expected = int(form.version.data or 0)
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else 0
             changed = services.update_item(current_user, item, _input(form), expected)
             if not _save_files(form, item):
                 raise _FilesRefused
@@ -267,7 +261,10 @@ def delete_attachment(item_id: int, attachment_id: int) -> Any:
 
 @bp.route("/<int:item_id>/versions")
 def history(item_id: int) -> Any:
-    """Who changed what, when."""
+    """Who changed what, when: for the publishing department only, since earlier versions
+    may have had another (narrower) audience than the item has now."""
     item = _visible(item_id)
+    if not services.may_edit(current_user, item):
+        abort(403)
     return render_template("sharing/versions.html", item=item,
                            versions=services.versions(item))

@@ -27,7 +27,7 @@ def send(app, usernames, subject, kind="request.new", link="/sharing/", key=None
 
     with app.app_context(), audit.acting_as(name="test"):
         count = notify([user_id(app, u) for u in usernames], kind, subject, link,
-                       "info_item", 1, dedupe_key=key)
+                       "info_request", 1, dedupe_key=key)
         db.session.commit()
         return count
 

@@ -38,21 +38,21 @@ def board_states(client, quarter):
 
 
 def test_filing_on_time_and_late_and_missing(app, login_as):
-    with freeze_time("2026-12-20 10:00:00"):
+    with freeze_time("2026-10-05 10:00:00"):
         forestry = login_as("liaison", "natural_resources")
         office = login_as("office", "office")
-        page = forestry.get("/reports/2026Q4/natural_resources").get_data(as_text=True)
+        page = forestry.get("/reports/2026Q3/natural_resources").get_data(as_text=True)
         assert "forestry.quarterly.logging_permits" in page and "sharing.items_shared" in page
-        filed = file(forestry, "2026Q4", "natural_resources", {
+        filed = file(forestry, "2026Q3", "natural_resources", {
             "forestry.quarterly.logging_permits": "12",
             "forestry.quarterly.logging_volume_m3": "350.5",
             "forestry.quarterly.forest_cases": "2", "sharing.items_shared": "4",
             "summary": "本季度采伐管理正常。"})
         assert filed.status_code == 302
-        states = board_states(office, "2026Q4")
+        states = board_states(office, "2026Q3")
         assert states["natural_resources"] == "filed"
         assert states["police"] == "pending"
-    with freeze_time("2027-01-12 09:00:00"):  # past the due day (Jan 11, end of day)
+    with freeze_time("2026-10-12 09:00:00"):  # past the due day (Oct 10, end of day)
         police = app.test_client()
         from core.accounts.services import create_user
         from core.db import db
@@ -67,14 +67,14 @@ def test_filing_on_time_and_late_and_missing(app, login_as):
             create_user("office.late", DEFAULT_PASSWORD, "office", "office")
             db.session.commit()
         login(office, "office.late")
-        states = board_states(office, "2026Q4")
+        states = board_states(office, "2026Q3")
         assert states["police"] == "late" and states["education"] == "late"
         assert states["natural_resources"] == "filed"
-        assert file(police, "2026Q4", "police", {
+        assert file(police, "2026Q3", "police", {
             "police.quarterly.criminal_cases": "1"}).status_code == 302
-        assert board_states(office, "2026Q4")["police"] == "filed_late"
+        assert board_states(office, "2026Q3")["police"] == "filed_late"
 
-        response = office.get("/reports/2026Q4/export.xlsx")
+        response = office.get("/reports/2026Q3/export.xlsx")
         rows = list(load_workbook(io.BytesIO(response.data), read_only=True).active.iter_rows(
             values_only=True))
         header = rows[0]
@@ -88,7 +88,7 @@ def test_filing_on_time_and_late_and_missing(app, login_as):
 
 def test_bad_numbers_are_refused_with_the_field_named(login_as):
     forestry = login_as("liaison", "natural_resources")
-    response = file(forestry, "2026Q3", "natural_resources", {
+    response = file(forestry, "2026Q2", "natural_resources", {
         "forestry.quarterly.logging_permits": "十二", "summary": "保留的文字"})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
@@ -114,14 +114,17 @@ def test_liaison_scores_rank_departments(app, login_as):
     from core.sharing.services import ItemInput, create_item
 
     with freeze_time("2026-11-10 10:00:00"):
-        forestry = login_as("liaison", "natural_resources", username="score.forestry")
-        office = login_as("office", "office")
+        login_as("liaison", "natural_resources", username="score.forestry")
         with app.app_context(), audit.acting_as(name="test"):
             author = find_user("score.forestry")
             for i in range(5):
                 create_item(author, ItemInput(title=f"条目{i}", category="enforcement",
                                               sensitivity="open"))
             db.session.commit()
+    with freeze_time("2027-01-05 10:00:00"):  # the quarter has ended; due Jan 10
+        forestry = app.test_client()
+        login(forestry, "score.forestry")
+        office = login_as("office", "office")
         assert file(forestry, "2026Q4", "natural_resources", {}).status_code == 302
         page = office.get("/reports/scores?quarter=2026Q4").get_data(as_text=True)
         rows = re.findall(r'data-department="([a-z_]+)" data-score="([0-9.]+)" '
@@ -132,6 +135,10 @@ def test_liaison_scores_rank_departments(app, login_as):
         # nothing filed, nothing shared, nothing asked -> 50, sharing rank 2
         assert by_code["police"] == (50.0, 2) and by_code["education"] == (50.0, 2)
         assert "score.forestry" in page  # the liaison is named
+        police = login_as("liaison", "police")
+        own = police.get("/reports/scores?quarter=2026Q4").get_data(as_text=True)
+        assert re.findall(r'data-department="([a-z_]+)"', own) == ["police"]
+        assert police.get("/reports/scores/2026Q4.xlsx").status_code == 403
         response = office.get("/reports/scores/2026Q4.xlsx")
         rows = list(load_workbook(io.BytesIO(response.data), read_only=True).active.iter_rows(
             values_only=True))
@@ -155,3 +162,13 @@ def test_api_reports_and_scores(login_as):
     assert police.get("/api/v1/quarterly-reports?quarter=2026Q9").status_code == 422
     scores = police.get("/api/v1/liaison-scores?quarter=2026Q2").get_json()
     assert scores[0]["rank"] == 1 and {"score", "answer_rate"} <= set(scores[0])
+
+
+def test_a_quarter_is_reported_once_it_has_ended(login_as):
+    forestry = login_as("liaison", "natural_resources")
+    response = file(forestry, "2099Q1", "natural_resources", {})
+    assert response.status_code == 400
+    for value in ("inf", "nan", "1e309", "-1"):
+        refused = file(forestry, "2026Q1", "natural_resources",
+                       {"forestry.quarterly.logging_volume_m3": value})
+        assert refused.status_code == 400, value

@@ -277,3 +277,31 @@ def test_dashboard_shows_the_request_queues(people):
     assert counts[:3] == ["2", "1", "0"]  # to answer, overdue, waiting
     assert re.findall(r'<div class="fs-3 fw-semibold">(\d+)</div>',
                       office.get("/").get_data(as_text=True))[:3] == ["0", "0", "2"]
+
+
+def test_answers_point_only_at_own_items_the_requester_can_open(people, app):
+    from core import audit
+    from core.accounts.services import find_user
+    from core.db import db
+    from core.sharing.services import ItemInput, create_item
+
+    office, police = people["office"], people["police"]
+    with app.app_context(), audit.acting_as(name="test"):
+        other = create_item(find_user("chen.env"), ItemInput(
+            title="环保办给林长办的敏感信息", category="enforcement", sensitivity="sensitive",
+            readers=["wang.office"]))
+        db.session.commit()
+        other_id = other.id
+    due = (datetime.now(SHANGHAI) + timedelta(days=1)).isoformat()
+    number = office.post("/api/v1/info-requests", json={
+        "target": "police", "subject": "x", "due_at": due},
+        headers={"X-CSRFToken": csrf_token(office, "/requests/new")}).get_json()["id"]
+    headers = {"X-CSRFToken": csrf_token(police, "/requests/")}
+    refused = police.post(f"/api/v1/info-requests/{number}/answer", headers=headers,
+                          json={"items": [other_id]})
+    assert refused.status_code == 422
+    missing = police.post(f"/api/v1/info-requests/{number}/answer", headers=headers,
+                          json={"items": [987654]})
+    assert missing.get_json()["error"]["fields"] == {
+        "items": [m.replace(str(other_id), "987654")
+                  for m in refused.get_json()["error"]["fields"]["items"]]}

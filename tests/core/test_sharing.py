@@ -298,3 +298,72 @@ def test_items_shared_with_my_department_reach_my_inbox(people):
     assert "共享给环保办" in env_inbox and "公开信息" not in env_inbox
     police_inbox = people["police"].get("/notifications/").get_data(as_text=True)
     assert "共享给环保办" not in police_inbox
+
+
+def test_inbox_hides_titles_of_items_no_longer_shared_with_me(people, login_as):
+    forestry = people["forestry"]
+    number = item_id(publish(forestry, title=f"许可证 {CANARY}", sensitivity="internal",
+                             shared_with="police"))
+    assert CANARY in people["police"].get("/notifications/").get_data(as_text=True)
+    page = f"/sharing/{number}/edit"
+    token = csrf_token(forestry, page)
+    assert forestry.post(page, data={
+        "csrf_token": token, "title": f"许可证 {CANARY}", "category": "enforcement",
+        "sensitivity": "internal", "shared_with": "environment", "version": "1",
+    }).status_code == 302
+    police = people["police"]
+    assert police.get(f"/sharing/{number}").status_code == 404
+    inbox = police.get("/notifications/?state=all").get_data(as_text=True)
+    assert CANARY not in inbox and f"#{number}" in inbox
+    assert CANARY not in police.get("/api/v1/notifications").get_data(as_text=True)
+
+
+def test_versions_are_for_the_publishing_department_only(people):
+    forestry = people["forestry"]
+    number = item_id(publish(forestry, title="先敏感后公开", body=f"旧内容 {CANARY}",
+                             sensitivity="sensitive", readers="huan.env"))
+    page = f"/sharing/{number}/edit"
+    assert forestry.post(page, data={
+        "csrf_token": csrf_token(forestry, page), "title": "先敏感后公开",
+        "category": "enforcement", "sensitivity": "open", "body": "公开摘要", "version": "1",
+    }).status_code == 302
+    assert people["police"].get(f"/sharing/{number}").status_code == 200
+    assert people["police"].get(f"/sharing/{number}/versions").status_code == 403
+    assert CANARY in forestry.get(f"/sharing/{number}/versions").get_data(as_text=True)
+    # Turned classified: earlier bodies go too.
+    assert forestry.post(page, data={
+        "csrf_token": csrf_token(forestry, page), "title": "先敏感后公开",
+        "category": "enforcement", "sensitivity": "classified", "shared_with": "police",
+        "reference_no": "1号", "consult_at": "机要室", "version": "2",
+    }).status_code == 302
+    assert CANARY not in forestry.get(f"/sharing/{number}/versions").get_data(as_text=True)
+
+
+def test_bad_input_never_gives_a_500(people):
+    office = people["office"]
+    for url in ("/sharing/?until=9999-12-31", "/sharing/?since=0001-01-01",
+                "/sharing/export.xlsx?until=9999-12-31", "/requests/?until=9999-12-31",
+                "/requests/stats?since=0001-01-01", "/sharing/99999999999999999999",
+                "/requests/99999999999999999999", "/notifications/?page=99999999999999999999",
+                "/sharing/?endpoint=x", "/requests/?_method=POST", "/sharing/?page=-5",
+                "/reports/0000Q1/police", "/reports/?quarter=9999Q4",
+                "/reports/scores?quarter=0001Q1"):
+        assert office.get(url).status_code < 500, url
+    for url in ("/api/v1/info-items?until=9999-12-31", "/api/v1/info-requests?since=0001-01-01",
+                "/api/v1/info-items/99999999999999999999",
+                "/api/v1/liaison-scores?quarter=9999Q4"):
+        assert office.get(url).status_code in (404, 422), url
+    headers = {"X-CSRFToken": csrf_token(office, "/sharing/new")}
+    for body in ({"target": ["police"], "subject": "x", "due_at": "2030-01-01T00:00:00+08:00"},
+                 {"target": "police", "subject": "x", "due_at": "9999-12-31T23:00:00-12:00"}):
+        assert office.post("/api/v1/info-requests", json=body,
+                           headers=headers).status_code == 422
+
+
+def test_exports_never_run_formulas(people):
+    publish(people["forestry"], title='=HYPERLINK("http://evil.example","x")', tags="=1+1")
+    response = people["office"].get("/sharing/export.xlsx")
+    workbook = load_workbook(io.BytesIO(response.data))
+    cells = [c for row in workbook.active.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
