@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select, update
 
+from core import audit
 from core.access import may_edit_item, visible_items
 from core.accounts.models import User
 from core.attachments import storage
@@ -181,8 +182,14 @@ def update_item(user: User, item: InfoItem, data: ItemInput, expected_version: i
     item.updated_at = utcnow()  # an UPDATE of the row even when only the audience changed
     if item.sensitivity == "classified":
         # Content may not stay on the system in earlier versions either.
-        db.session.execute(update(InfoItemVersion).where(InfoItemVersion.item_id == item.id)
-                           .values(body="").execution_options(synchronize_session=False))
+        erased = db.session.execute(
+            update(InfoItemVersion).where(InfoItemVersion.item_id == item.id,
+                                          InfoItemVersion.body != "")
+            .values(body="").execution_options(synchronize_session=False)).rowcount
+        if erased:
+            audit.record("update", InfoItemVersion.__tablename__, None,
+                         {"item_id": [item.id, item.id], "body": ["[redacted]", "erased"],
+                          "versions": [erased, erased]})
     db.session.flush()
     db.session.add(InfoItemVersion(item_id=item.id, number=item.version, title=item.title,
                                    body=item.body, changed_fields=",".join(changed),

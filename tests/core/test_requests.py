@@ -305,3 +305,21 @@ def test_answers_point_only_at_own_items_the_requester_can_open(people, app):
     assert missing.get_json()["error"]["fields"] == {
         "items": [m.replace(str(other_id), "987654")
                   for m in refused.get_json()["error"]["fields"]["items"]]}
+
+
+def test_state_changes_are_audited(app, people):
+    from sqlalchemy import select
+
+    from core.audit import AuditRecord, verify
+    from core.db import db
+
+    office, police = people["office"], people["police"]
+    number = request_id(ask(office))
+    post(police, f"/requests/{number}/answer", {"answer-answer_text": "好"},
+         f"/requests/{number}")
+    with app.app_context():
+        changes = [r.changes for r in db.session.scalars(select(AuditRecord).where(
+            AuditRecord.object_type == "info_requests",
+            AuditRecord.object_id == str(number)))]
+        assert {"state": ["open", "answered"]} in changes
+        assert verify().ok
