@@ -158,6 +158,19 @@ def path_of(attachment: Attachment) -> Path:
     return _path_for(attachment.stored_name)
 
 
+def send(attachment: Attachment) -> Any:
+    """Serve ``attachment`` as a download under its original name (callers have checked
+    access to its owner on this very request)."""
+    from flask import send_file
+
+    response = send_file(path_of(attachment), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.original_name,
+                         conditional=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def attachments_of(owner_type: str, owner_ids: list[int]) -> dict[int, list[Attachment]]:
     """Attachments of several owners in one query."""
     out: dict[int, list[Attachment]] = {i: [] for i in owner_ids}

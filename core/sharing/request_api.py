@@ -77,6 +77,23 @@ def _invalid(exc: SharingError) -> Any:
     return api_error(422, "validation_error", "The request has invalid fields.", exc.fields)
 
 
+def _act(req: Any, action: Any, *args: Any) -> Any:
+    """Run a service action on ``req`` as the current user, mapping its refusals to the
+    API's answers (403, 409, 422), and commit."""
+    try:
+        action(current_user, req, *args)
+    except PermissionError:
+        abort(403)
+    except service.AlreadyHandled:
+        db.session.rollback()
+        return api_error(409, "conflict", "Someone else answered or declined this request "
+                         "first; nothing was overwritten.")
+    except SharingError as exc:
+        return _invalid(exc)
+    db.session.commit()
+    return req
+
+
 def _visible(request_id: int) -> Any:
     found = service.get_visible_request(current_user, request_id)
     if found is None:
@@ -128,18 +145,7 @@ def get_request(request_id: int) -> Any:
 def answer_request(data: dict[str, Any], request_id: int) -> Any:
     """Answer with text and/or items (files: POST them to the page form)."""
     req = _visible(request_id)
-    try:
-        service.answer_request(current_user, req, data["answer_text"], data["items"])
-    except PermissionError:
-        abort(403)
-    except service.AlreadyHandled:
-        db.session.rollback()
-        return api_error(409, "conflict", "Someone else answered or declined this request "
-                         "first; nothing was overwritten.")
-    except SharingError as exc:
-        return _invalid(exc)
-    db.session.commit()
-    return req
+    return _act(req, service.answer_request, data["answer_text"], data["items"])
 
 
 @blp.route("/info-requests/<int:request_id>/decline", methods=["POST"])
@@ -148,28 +154,11 @@ def answer_request(data: dict[str, Any], request_id: int) -> Any:
 def decline_request(data: dict[str, Any], request_id: int) -> Any:
     """Decline with a reason."""
     req = _visible(request_id)
-    try:
-        service.decline_request(current_user, req, data["reason"])
-    except PermissionError:
-        abort(403)
-    except service.AlreadyHandled:
-        db.session.rollback()
-        return api_error(409, "conflict", "Someone else answered or declined this request "
-                         "first; nothing was overwritten.")
-    except SharingError as exc:
-        return _invalid(exc)
-    db.session.commit()
-    return req
+    return _act(req, service.decline_request, data["reason"])
 
 
 @blp.route("/info-requests/<int:request_id>/close", methods=["POST"])
 @blp.response(200, RequestSchema)
 def close_request(request_id: int) -> Any:
     """Accept the answer and close the request (the requesting side)."""
-    req = _visible(request_id)
-    try:
-        service.close_request(current_user, req)
-    except PermissionError:
-        abort(403)
-    db.session.commit()
-    return req
+    return _act(_visible(request_id), service.close_request)

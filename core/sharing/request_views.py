@@ -271,8 +271,6 @@ def close(request_id: int) -> Any:
 @bp.route("/<int:request_id>/attachments/<int:attachment_id>")
 def download(request_id: int, attachment_id: int) -> Any:
     """A file of the answer; the request's visibility is checked on every request."""
-    from flask import send_file
-
     from core.attachments.models import Attachment
 
     req = _visible(request_id)
@@ -281,11 +279,7 @@ def download(request_id: int, attachment_id: int) -> Any:
         Attachment.owner_id == req.id))
     if attachment is None:
         abort(404)
-    response = send_file(storage.path_of(attachment), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.original_name,
-                         conditional=False, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return storage.send(attachment)
 
 
 @bp.route("/stats")

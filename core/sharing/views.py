@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -23,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import business_only
 from core.app import kernel
-from core.attachments.storage import Upload, UploadError, discard, path_of, remove
+from core.attachments.storage import Upload, UploadError, discard, remove, send
 from core.db import db, paginate
 from core.departments.models import Department
 from core.exports import xlsx_response
@@ -235,12 +234,7 @@ def download(item_id: int, attachment_id: int) -> Any:
     attachment = services.get_attachment(item, attachment_id)
     if attachment is None:
         abort(404)
-    response = send_file(path_of(attachment), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.original_name,
-                         conditional=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send(attachment)
 
 
 @bp.route("/<int:item_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
