@@ -68,6 +68,8 @@ class ItemArgs(PageArgs):
     since = fields.Date(load_default=None, validate=DAY_RANGE)
     until = fields.Date(load_default=None, validate=DAY_RANGE)
     tag = fields.String(load_default="")
+    sort = fields.String(load_default="newest", validate=validate.OneOf(tuple(
+        services.ITEM_SORTS)))
 
 
 def _input(data: dict[str, Any]) -> services.ItemInput:

@@ -57,6 +57,7 @@ class RequestArgs(PageArgs):
         ("", "open", "overdue", "answered", "declined", "closed")))
     department = fields.String(load_default="")
     q = fields.String(load_default="")
+    sort = fields.String(load_default="due", validate=validate.OneOf(("due", "newest")))
     since = fields.Date(load_default=None, validate=DAY_RANGE,
                          metadata={"description": "asked on or after"})
     until = fields.Date(load_default=None, validate=DAY_RANGE,

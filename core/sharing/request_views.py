@@ -89,7 +89,8 @@ def _filters() -> service.RequestFilters:
         queue=queue if queue in service.QUEUES else "all",
         state=state if state in STATE_LABELS else "",
         department=request.args.get("department", ""), q=request.args.get("q", "").strip(),
-        since=parse_day(request.args.get("since")), until=parse_day(request.args.get("until")))
+        since=parse_day(request.args.get("since")), until=parse_day(request.args.get("until")),
+        sort="newest" if request.args.get("sort") == "newest" else "due")
 
 
 def _departments() -> list[Department]:

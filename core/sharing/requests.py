@@ -181,6 +181,7 @@ class RequestFilters:
     q: str = ""
     since: date | None = None  # asked on or after (site day)
     until: date | None = None  # asked on or before (site day)
+    sort: str = "due"  # "due": open ones first, soonest due; "newest": latest asked first
 
 
 def request_query(user: User, filters: RequestFilters, now: datetime | None = None
@@ -213,6 +214,8 @@ def request_query(user: User, filters: RequestFilters, now: datetime | None = No
     if filters.q:
         stmt = stmt.where(or_(InfoRequest.subject.icontains(filters.q, autoescape=True),
                               InfoRequest.details.icontains(filters.q, autoescape=True)))
+    if filters.sort == "newest":
+        return stmt.order_by(InfoRequest.created_at.desc(), InfoRequest.id.desc())
     open_first = case((InfoRequest.state == "open", 0), else_=1)
     return stmt.order_by(open_first, InfoRequest.due_at, InfoRequest.id)
 

@@ -241,6 +241,15 @@ def may_edit(user: User, item: InfoItem) -> bool:
     return may_edit_item(user, item)
 
 
+#: The orders people can choose for item lists (the id breaks ties, so pages are stable).
+ITEM_SORTS = {
+    "newest": (InfoItem.created_at.desc(), InfoItem.id.desc()),
+    "oldest": (InfoItem.created_at, InfoItem.id),
+    "title": (InfoItem.title, InfoItem.id),
+    "updated": (InfoItem.updated_at.desc(), InfoItem.id.desc()),
+}
+
+
 @dataclass
 class ItemFilters:
     """List filters shared by the page, the API and the export."""
@@ -252,6 +261,7 @@ class ItemFilters:
     since: date | None = None
     until: date | None = None
     tag: str = ""
+    sort: str = "newest"  # one of ITEM_SORTS
 
 
 def item_query(user: User, filters: ItemFilters) -> Select[Any]:
@@ -274,7 +284,7 @@ def item_query(user: User, filters: ItemFilters) -> Select[Any]:
         stmt = stmt.where(InfoItem.created_at >= day_start(filters.since))
     if filters.until:
         stmt = stmt.where(InfoItem.created_at < day_start(filters.until, end=True))
-    return stmt.order_by(InfoItem.created_at.desc(), InfoItem.id.desc())
+    return stmt.order_by(*ITEM_SORTS.get(filters.sort, ITEM_SORTS["newest"]))
 
 
 def versions(item: InfoItem) -> list[InfoItemVersion]:

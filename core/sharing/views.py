@@ -65,7 +65,8 @@ def filters_from_args() -> services.ItemFilters:
         department=args.get("department", ""),
         sensitivity=sensitivity if sensitivity in SENSITIVITIES else "",
         since=parse_day(args.get("since")), until=parse_day(args.get("until")),
-        tag=args.get("tag", "").strip()[:50])
+        tag=args.get("tag", "").strip()[:50],
+        sort=args.get("sort") if args.get("sort") in services.ITEM_SORTS else "newest")
 
 
 @bp.route("/")

@@ -367,3 +367,19 @@ def test_exports_never_run_formulas(people):
     cells = [c for row in workbook.active.iter_rows() for c in row]
     assert not [c for c in cells if c.data_type == "f"]
     assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+
+
+def test_lists_sort_as_asked(people):
+    for title in ("乙条目", "甲条目", "丙条目"):
+        publish(people["forestry"], title=title)
+    office = people["office"]
+
+    def titles(sort):
+        return [i["title"] for i in office.get(f"/api/v1/info-items?sort={sort}").get_json()]
+
+    assert titles("newest") == ["丙条目", "甲条目", "乙条目"]
+    assert titles("oldest") == ["乙条目", "甲条目", "丙条目"]
+    assert sorted(titles("title")) == sorted(titles("newest"))
+    assert office.get("/api/v1/info-items?sort=sideways").status_code == 422
+    page = office.get("/sharing/?sort=oldest").get_data(as_text=True)
+    assert page.index("乙条目") < page.index("丙条目")
