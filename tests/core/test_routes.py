@@ -54,3 +54,22 @@ def test_unknown_pages_are_404_pages_and_json_for_the_api(login_as):
     assert client.get("/no/such/page").status_code == 404
     api = client.get("/api/v1/no-such")
     assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items()
+                  for method in ops if method != "parameters"}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint.startswith("api-docs."):
+            continue
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (path, method) not in documented:
+                missing.append(f"{method} {path}")
+    assert not missing, missing
+    for path in ("/api/v1/info-items", "/api/v1/info-items/{item_id}/attachments",
+                 "/api/v1/info-requests/{request_id}/answer", "/api/v1/quarterly-reports",
+                 "/api/v1/liaison-scores", "/api/v1/notifications"):
+        assert path in spec["paths"], path
