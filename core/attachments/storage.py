@@ -147,6 +147,18 @@ def save(upload: Upload, owner_type: str, owner_id: int, user: Any) -> Attachmen
     return attachment
 
 
+def uploads_from(files: Any) -> list[Upload]:
+    """The non-empty files of a form's file field (a list of werkzeug ``FileStorage``)."""
+    return [Upload(f.filename, f.stream) for f in (files or []) if getattr(f, "filename", "")]
+
+
+def find(owner_type: str, owner_id: int, attachment_id: int) -> Attachment | None:
+    """Attachment ``attachment_id`` if it belongs to that owner (else None: a 404)."""
+    return db.session.scalar(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.owner_type == owner_type,
+        Attachment.owner_id == owner_id))
+
+
 def discard(attachments: list[Attachment]) -> None:
     """Remove the files of attachments whose transaction did not commit."""
     for attachment in attachments:

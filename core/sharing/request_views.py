@@ -26,9 +26,9 @@ from core import access
 from core.access import business_only
 from core.app import kernel
 from core.attachments import storage
-from core.attachments.storage import Upload, UploadError
+from core.attachments.storage import UploadError
 from core.db import db, paginate, utcnow
-from core.departments.models import Department
+from core.departments.services import active_departments
 from core.exports import xlsx_response
 from core.forms import select_choices
 from core.sharing import requests as service
@@ -93,11 +93,6 @@ def _filters() -> service.RequestFilters:
         sort="newest" if request.args.get("sort") == "newest" else "due")
 
 
-def _departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
-                                   .order_by(Department.position)))
-
-
 @bp.route("/")
 def index() -> Any:
     """The user's queues: to answer, waiting on others, done."""
@@ -106,7 +101,7 @@ def index() -> Any:
                     per_page=kernel().settings["ui"]["per_page"])
     return render_template("requests/index.html", page=page, filters=filters,
                            queues=QUEUE_LABELS, states=STATE_LABELS, now=utcnow(),
-                           departments=_departments(),
+                           departments=active_departments(),
                            may_request=access.may_request_information(current_user))
 
 
@@ -134,7 +129,8 @@ def create() -> Any:
     form = RequestForm()
     locale = str(get_locale())
     form.target.choices = select_choices(
-        (d.code, d.name(locale)) for d in _departments() if d.id != current_user.department_id)
+        (d.code, d.name(locale)) for d in active_departments()
+        if d.id != current_user.department_id)
     if form.validate_on_submit():
         try:
             created = service.create_request(current_user, service.RequestInput(
@@ -201,8 +197,7 @@ def answer(request_id: int) -> Any:
         abort(403)
     form = _answer_form(req)
     if form.validate_on_submit():
-        uploads = [Upload(f.filename, f.stream) for f in (form.files.data or [])
-                   if getattr(f, "filename", "")]
+        uploads = storage.uploads_from(form.files.data)
         saved: list[Any] = []
         try:
             for upload in uploads:
@@ -272,12 +267,8 @@ def close(request_id: int) -> Any:
 @bp.route("/<int:request_id>/attachments/<int:attachment_id>")
 def download(request_id: int, attachment_id: int) -> Any:
     """A file of the answer; the request's visibility is checked on every request."""
-    from core.attachments.models import Attachment
-
     req = _visible(request_id)
-    attachment = db.session.scalar(select(Attachment).where(
-        Attachment.id == attachment_id, Attachment.owner_type == service.OWNER_TYPE,
-        Attachment.owner_id == req.id))
+    attachment = storage.find(service.OWNER_TYPE, req.id, attachment_id)
     if attachment is None:
         abort(404)
     return storage.send(attachment)

@@ -225,9 +225,7 @@ def item_attachments(item: InfoItem) -> list[Attachment]:
 
 def get_attachment(item: InfoItem, attachment_id: int) -> Attachment | None:
     """Attachment ``attachment_id`` if it belongs to ``item``."""
-    return db.session.scalar(select(Attachment).where(
-        Attachment.id == attachment_id, Attachment.owner_type == OWNER_TYPE,
-        Attachment.owner_id == item.id))
+    return storage.find(OWNER_TYPE, item.id, attachment_id)
 
 
 def get_visible_item(user: User, item_id: int) -> InfoItem | None:

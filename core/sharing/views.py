@@ -17,14 +17,13 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import business_only
 from core.app import kernel
-from core.attachments.storage import Upload, UploadError, discard, remove, send
+from core.attachments.storage import UploadError, discard, remove, send, uploads_from
 from core.db import db, paginate
-from core.departments.models import Department
+from core.departments.services import active_departments
 from core.exports import xlsx_response
 from core.forms import select_choices
 from core.sharing import services
@@ -47,13 +46,12 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def category_label(code: str) -> str:
-    """A category's name in the user's language."""
-    return dict(category_choices()).get(code, code)
-
-
-def _departments() -> list[Department]:
-    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
-                                   .order_by(Department.position)))
+    """A category's name in the user's language (the table is built once per request,
+    since lists and exports ask for every row)."""
+    labels = g.get("forestchief_category_labels")
+    if labels is None:
+        labels = g.forestchief_category_labels = dict(category_choices())
+    return labels.get(code, code)
 
 
 def filters_from_args() -> services.ItemFilters:
@@ -76,7 +74,7 @@ def index() -> Any:
     page = paginate(services.item_query(current_user, filters),
                     per_page=kernel().settings["ui"]["per_page"])
     return render_template("sharing/index.html", page=page, filters=filters,
-                           categories=category_choices(), departments=_departments(),
+                           categories=category_choices(), departments=active_departments(),
                            sensitivities=SENSITIVITY_LABELS, category_label=category_label)
 
 
@@ -113,7 +111,7 @@ def _form(obj: InfoItem | None = None) -> ItemForm:
     form = ItemForm(obj=obj) if request.method == "GET" else ItemForm()
     form.category.choices = select_choices(category_choices())
     form.sensitivity.choices = select_choices(SENSITIVITY_LABELS.items())
-    form.shared_with.choices = select_choices((d.code, d.name_zh) for d in _departments())
+    form.shared_with.choices = select_choices((d.code, d.name_zh) for d in active_departments())
     if obj is not None and request.method == "GET":
         form.shared_with.data = [s.department.code for s in obj.shared_with]
         form.readers.data = ", ".join(r.user.username for r in obj.readers)
@@ -121,15 +119,10 @@ def _form(obj: InfoItem | None = None) -> ItemForm:
     return form
 
 
-def _uploads(form: ItemForm) -> list[Upload]:
-    return [Upload(f.filename, f.stream) for f in (form.files.data or [])
-            if getattr(f, "filename", "")]
-
-
 def _save_files(form: ItemForm, item: InfoItem) -> bool:
     """Store the form's files on ``item``; on refusal put the reason on the field."""
     try:
-        saved = services.add_attachments(current_user, item, _uploads(form))
+        saved = services.add_attachments(current_user, item, uploads_from(form.files.data))
     except UploadError as exc:
         form.files.errors = [*form.files.errors, str(exc)]
         return False
