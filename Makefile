@@ -7,14 +7,26 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=180
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TEST_DEBS := chromium fonts-noto-cjk postgresql
+# WeasyPrint (notices and minutes as PDF) needs Pango and the Noto CJK fonts to run.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk
+TEST_DEBS := chromium postgresql
 
-.PHONY: run test install assets catalogs test-deps test-sqlite test-postgres e2e lint bench clean
+# $(call apt-ensure,packages): install the Debian packages that are missing, if any.
+define apt-ensure
+@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+  echo "installing:$$missing"; \
+  $(SUDO) $(APT) update -q && $(SUDO) $(APT) install -y -q $$missing; \
+fi
+endef
 
-## run: install, migrate, sync departments, create demo data (first time), serve on :5000
+.PHONY: run test install system-deps assets catalogs test-deps test-sqlite test-postgres e2e lint bench clean
+
+## run: install, migrate, sync departments and villages, create demo data (first time), serve on :5000
 run: install
 	$(BIN)/forestchief db upgrade
 	$(BIN)/forestchief departments sync
+	$(BIN)/forestchief villages sync
 	$(BIN)/forestchief demo --if-empty
 	$(BIN)/forestchief serve --host $(HOST) --port $(PORT)
 
@@ -24,7 +36,10 @@ test: install test-deps
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-install: $(VENV)/.installed assets catalogs
+install: system-deps $(VENV)/.installed assets catalogs
+
+system-deps:
+	$(call apt-ensure,$(RUN_DEBS))
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { echo "installing python3-venv"; $(SUDO) $(APT) install -y -q python3-venv; }
@@ -44,11 +59,7 @@ catalogs: $(VENV)/.installed
 	$(BIN)/pybabel compile -d core/translations
 
 test-deps:
-	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  $(SUDO) $(APT) update -q && $(SUDO) $(APT) install -y -q $$missing; \
-	fi
+	$(call apt-ensure,$(TEST_DEBS))
 
 test-sqlite:
 	$(BIN)/pytest -p no:cacheprovider

@@ -161,8 +161,7 @@ def visible_requests(user: Any) -> Any:
 
 def may_request_information(user: Any) -> bool:
     """The office asks: office staff, or anyone of the office's own department."""
-    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
-            and (user.role == "office" or user.department.kind == "office"))
+    return is_office(user)
 
 
 def may_answer_request(user: Any, request: Any) -> bool:
@@ -177,3 +176,86 @@ def may_close_request(user: Any, request: Any) -> bool:
     return (getattr(user, "is_authenticated", False) and request.state in ("answered", "declined")
             and user.role in BUSINESS_ROLES
             and (user.department_id == request.requester_department_id or user.role == "office"))
+
+
+# ---------------------------------------------------------- inspections and findings
+
+
+def is_office(user: Any) -> bool:
+    """Office staff, or anyone of the office's own department (they coordinate)."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and (user.role == "office" or user.department.kind == "office"))
+
+
+def visible_inspections(user: Any) -> Any:
+    """SQL condition: the joint inspections ``user`` may see.
+
+    The office sees all of them; a department sees those it takes part in; villages and the
+    township government see none (they see their findings instead); system roles see none.
+    """
+    from sqlalchemy import exists, false, true
+
+    from core.inspections.models import Inspection, InspectionDepartment
+
+    if user is None or not getattr(user, "is_authenticated", False) or (
+            user.role not in BUSINESS_ROLES):
+        return false()
+    if is_office(user):
+        return true()
+    return exists().where(InspectionDepartment.inspection_id == Inspection.id,
+                          InspectionDepartment.department_id == user.department_id)
+
+
+def visible_findings(user: Any) -> Any:
+    """SQL condition: the inspection findings ``user`` may see. The one rule for the board,
+    detail pages, counts, the map, exports, the API and notices' drafts.
+
+    The office sees all; the responsible unit sees its findings; copied departments and the
+    departments that took part in the inspection see the inspection's findings. A village
+    sees only its own. System roles see none.
+    """
+    from sqlalchemy import exists, false, or_, true
+
+    from core.inspections.models import Finding, FindingCopy, InspectionDepartment
+
+    if user is None or not getattr(user, "is_authenticated", False) or (
+            user.role not in BUSINESS_ROLES):
+        return false()
+    if is_office(user):
+        return true()
+    return or_(
+        Finding.unit_id == user.department_id,
+        exists().where(FindingCopy.finding_id == Finding.id,
+                       FindingCopy.department_id == user.department_id),
+        exists().where(InspectionDepartment.inspection_id == Finding.inspection_id,
+                       InspectionDepartment.department_id == user.department_id),
+    )
+
+
+def may_record_on_site(user: Any, inspection: Any) -> bool:
+    """The office and the participating departments record on site while it runs."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and inspection.state in ("planned", "in_progress")
+            and (is_office(user) or user.department_id in inspection.department_ids))
+
+
+def may_report_rectification(user: Any, finding: Any) -> bool:
+    """The responsible unit's people report progress on an open finding."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and finding.state == "open" and user.department_id == finding.unit_id)
+
+
+def may_report_completion(user: Any, finding: Any) -> bool:
+    """The responsible unit's liaison or leader reports the rectification complete."""
+    return may_report_rectification(user, finding) and user.role in ("liaison", "leader")
+
+
+def visible_notices(user: Any) -> Any:
+    """SQL condition: notices are circulated to the office, the township government and the
+    departments (not to villages, not to system roles)."""
+    from sqlalchemy import false, true
+
+    if user is None or not getattr(user, "is_authenticated", False) or (
+            user.role not in BUSINESS_ROLES) or user.department.kind == "village":
+        return false()
+    return true()

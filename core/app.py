@@ -306,15 +306,16 @@ def _install_request_hooks(app: Flask, kern: Kernel) -> None:
                                    message=_l("This plugin does not serve your department.")), 403
         return None
 
+    images = " ".join(["'self'", "data:", *tile_sources(kern.settings)])
+    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+           f"img-src {images}; "
+           "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+           "form-action 'self'; frame-ancestors 'none'")
+
     @app.after_request
     def _security_headers(response: Any) -> Any:
         headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'",
-        )
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
@@ -332,6 +333,18 @@ def _install_request_hooks(app: Flask, kern: Kernel) -> None:
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large",
                422: "validation_error", 429: "too_many_requests"}
+
+
+def tile_sources(settings: Settings) -> list[str]:
+    """The CSP source for the map tile server of ``[ui] map_tile_url`` (``{s}`` subdomains
+    become a wildcard), or nothing when no tiles are configured."""
+    from urllib.parse import urlsplit
+
+    url = settings["ui"]["map_tile_url"]
+    if not url:
+        return []
+    parts = urlsplit(url.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
 def api_error(status: int, code: str, message: str,
@@ -420,6 +433,7 @@ def _install_template_globals(app: Flask, kern: Kernel) -> None:
     def _globals() -> dict[str, Any]:
         return {
             "nav": navigation(current_user) if current_user.is_authenticated else [],
+            "menu": menu,
             # Babel spells zh_CN as zh_Hans_CN; templates compare with the short codes.
             "current_locale": "en" if str(get_locale()).startswith("en") else "zh_CN",
             "can": access.can,
@@ -467,3 +481,32 @@ def navigation(user: Any) -> list[dict[str, Any]]:
                           "plugin": plugin_name})
     items.sort(key=lambda e: (e["order"], str(e["label"])))
     return items
+
+
+#: The drop-down that department plugins' own entries share when there are several.
+DUTIES_GROUP = {"code": "duties", "label": _l("Department work"), "icon": "grid"}
+
+
+def menu(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The navigation bar's layout: ``{"item": entry}`` for a link, ``{"group": {code, label,
+    icon}, "items": [...]}`` for a drop-down, in the order of each one's first entry.
+
+    A group with a single entry is shown as a plain link, so a village that sees one
+    rectification page gets no drop-down.
+    """
+    plugin_entries = [e for e in items if e["plugin"] not in BUILTIN_PLUGINS
+                      and not e.get("group")]
+    layout: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    for entry in items:
+        group = entry.get("group") or (DUTIES_GROUP if entry in plugin_entries
+                                       and len(plugin_entries) > 1 else None)
+        if group is None:
+            layout.append({"item": entry})
+        elif group["code"] in groups:
+            groups[group["code"]]["items"].append(entry)
+        else:
+            groups[group["code"]] = {"group": group, "items": [entry]}
+            layout.append(groups[group["code"]])
+    return [{"item": part["items"][0]} if "group" in part and len(part["items"]) == 1
+            else part for part in layout]

@@ -139,6 +139,16 @@ def departments() -> None:
     """Departments from config/departments.toml."""
 
 
+def _echo_sync(report: Any, empty: str) -> None:
+    for label, codes in (("added", report.added), ("updated", report.updated),
+                         ("reactivated", report.reactivated),
+                         ("deactivated", report.deactivated)):
+        if codes:
+            click.echo(f"{label}: {', '.join(codes)}")
+    click.echo(f"{len(report.unchanged)} unchanged" if report.changed or report.unchanged
+               else empty)
+
+
 @departments.command("sync")
 @click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
               help="Departments file (default: from settings).")
@@ -155,13 +165,37 @@ def departments_sync(path: Path | None) -> None:
     except ConfigError as exc:
         raise click.ClickException(f"nothing changed.\n{exc}") from None
     _commit()
-    for label, codes in (("added", report.added), ("updated", report.updated),
-                         ("reactivated", report.reactivated),
-                         ("deactivated", report.deactivated)):
-        if codes:
-            click.echo(f"{label}: {', '.join(codes)}")
-    click.echo(f"{len(report.unchanged)} unchanged" if report.changed or report.unchanged
-               else "no departments")
+    _echo_sync(report, "no departments")
+
+
+@cli.group()
+def villages() -> None:
+    """The township government and villages from config/villages.toml."""
+
+
+@villages.command("sync")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Villages file (default: from settings).")
+def villages_sync(path: Path | None) -> None:
+    """Make the database match the villages file: add, update, deactivate."""
+    from core.app import kernel
+    from core.departments.services import sync_villages
+
+    try:
+        report = sync_villages(path or kernel().settings.villages_file)
+    except ConfigError as exc:
+        raise click.ClickException(f"nothing changed.\n{exc}") from None
+    _commit()
+    _echo_sync(report, "no villages")
+
+
+@villages.command("list")
+def villages_list() -> None:
+    """List the township government and the active villages."""
+    from core.departments.services import active_local_units
+
+    for unit in active_local_units():
+        click.echo(f"{unit.code:20} {unit.kind:9} {unit.name_zh}")
 
 
 @departments.command("list")
@@ -169,11 +203,13 @@ def departments_sync(path: Path | None) -> None:
 def departments_list(show_all: bool) -> None:
     """List departments in configuration order."""
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
     from core.db import db as database
     from core.departments.models import Department
 
-    stmt = select(Department).order_by(Department.position)
+    stmt = (select(Department).options(selectinload(Department.plugin_choices))
+            .order_by(Department.position))
     if not show_all:
         stmt = stmt.where(Department.active.is_(True))
     for d in database.session.scalars(stmt):

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 DEFAULT_SETTINGS_FILE = CONFIG_DIR / "settings.toml"
 DEFAULT_DEPARTMENTS_FILE = CONFIG_DIR / "departments.toml"
+DEFAULT_VILLAGES_FILE = CONFIG_DIR / "villages.toml"
 
 #: Department codes are stable identifiers other installations and scripts rely on.
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
@@ -179,6 +180,16 @@ class SharingSection(_Section):
                 f"the three score weights must add up to 1 (they add up to {total:g})"]})
 
 
+class InspectionsSection(_Section):
+    #: Listed supervision: the quarterly report is due this many days after the quarter ends
+    #: (the monthly inquiry is due by the end of each month).
+    supervision_report_due_days = fields.Integer(load_default=10,
+                                                 validate=validate.Range(min=0, max=90))
+    #: Notices are numbered "<prefix>〔year〕n号".
+    notice_number_prefix = fields.String(load_default="林长办通报",
+                                         validate=validate.Length(min=1, max=30))
+
+
 class UISection(_Section):
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=5, max=200))
     map_tile_url = fields.String(load_default="")
@@ -193,9 +204,12 @@ class SettingsSchema(_Section):
     mail = fields.Nested(MailSection, load_default=lambda: MailSection().load({}))
     ui = fields.Nested(UISection, load_default=lambda: UISection().load({}))
     sharing = fields.Nested(SharingSection, load_default=lambda: SharingSection().load({}))
+    inspections = fields.Nested(InspectionsSection,
+                                load_default=lambda: InspectionsSection().load({}))
     # Each plugin owns a table named after itself (STYLE rule 4); the core does not look inside.
     plugin = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
     departments_file = fields.String(load_default="")
+    villages_file = fields.String(load_default="")
 
 
 #: Settings whose names match are never shown on the settings page or in logs
@@ -211,6 +225,7 @@ class Settings:
     source: Path
     instance_path: Path
     departments_file: Path
+    villages_file: Path = DEFAULT_VILLAGES_FILE
     overrides: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, section: str) -> dict[str, Any]:
@@ -287,11 +302,14 @@ def load_settings(
     departments_file = (
         (source.parent / departments).resolve() if departments else DEFAULT_DEPARTMENTS_FILE
     )
+    villages = data["villages_file"]
+    villages_file = (source.parent / villages).resolve() if villages else DEFAULT_VILLAGES_FILE
     return Settings(
         data=data,
         source=source,
         instance_path=instance_path,
         departments_file=departments_file,
+        villages_file=villages_file,
         overrides=overrides,
     )
 
@@ -364,6 +382,52 @@ def load_departments(path: Path, known_plugins: set[str] | None = None) -> list[
             for i, e in enumerate(entries)
             if e["plugin"] and e["plugin"] not in known_plugins
         ]
+        if problems:
+            raise ConfigError(path, problems)
+    return entries
+
+
+# --------------------------------------------------------------------------- villages
+
+
+class LocalUnitEntry(_Section):
+    code = fields.String(required=True, validate=validate.Regexp(CODE_PATTERN))
+    name_zh = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name_en = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    duties = fields.String(load_default="")
+
+
+class VillagesFile(_Section):
+    township = fields.Nested(LocalUnitEntry, required=True)
+    village = fields.List(fields.Nested(LocalUnitEntry), load_default=list)
+
+    @validates_schema
+    def _unique_codes(self, data: dict[str, Any], **kwargs: Any) -> None:
+        seen = {data["township"]["code"]: "township"} if "township" in data else {}
+        errors: dict[str, Any] = {}
+        for index, entry in enumerate(data.get("village", [])):
+            if entry["code"] in seen:
+                errors.setdefault(index, {})["code"] = [
+                    f"duplicate code {entry['code']!r} (first used by {seen[entry['code']]})"]
+            else:
+                seen[entry["code"]] = f"village[{index}]"
+        if errors:
+            raise ValidationError({"village": errors})
+
+
+def load_villages(path: Path, department_codes: set[str] | None = None) -> list[dict[str, Any]]:
+    """Read and validate ``villages.toml``: the township government and its villages.
+
+    Entries come back with ``kind`` = ``township`` or ``village``. A code that a department
+    of ``departments.toml`` already uses (``department_codes``) is an error.
+    """
+    data = validate_with(VillagesFile(), read_toml(path), path)
+    entries = [{**data["township"], "kind": "township", "key": "township"}]
+    entries += [{**v, "kind": "village", "key": f"village[{i}]"}
+                for i, v in enumerate(data["village"])]
+    if department_codes:
+        problems = [(f"{e['key']}.code", f"code {e['code']!r} is a department's code "
+                     "in the departments file") for e in entries if e["code"] in department_codes]
         if problems:
             raise ConfigError(path, problems)
     return entries

@@ -23,6 +23,7 @@ DEMO_ACCOUNTS = [
     ("env.liaison", "liaison", "environment", "环保办 联络员"),
     ("emergency.liaison", "liaison", "emergency", "应急管理办 联络员"),
     ("agri.leader", "leader", "agriculture", "农业农村办 刘主任"),
+    ("dongpo.liaison", "liaison", "v_dongpo", "东坡村 林管员"),
 ]
 
 
@@ -73,3 +74,46 @@ def _demo_work(users: dict[str, User]) -> None:
             target="police", subject="请报送本月涉林案件办理情况",
             details="包括立案数、移送数、行政拘留和刑事拘留人数。",
             due_at=utcnow() + timedelta(days=3)))
+    _demo_inspection(users)
+
+
+def _demo_inspection(users: dict[str, User]) -> None:
+    """A joint inspection under way: two on-site records, two findings, one supervised."""
+    from datetime import timedelta
+
+    from core import audit
+    from core.db import utcnow
+    from core.inspections import services as inspections
+    from core.timeutil import local_day
+
+    today = local_day(utcnow())
+    office = users["office"]
+    with audit.acting_as(office):
+        inspection = inspections.plan_inspection(office, inspections.InspectionInput(
+            title="冬季森林资源保护联合督查", purpose="检查林地保护、违规用火和排污情况",
+            scope="东坡村、西山村集体林区", start_on=today, end_on=today + timedelta(days=2),
+            report_due_on=today + timedelta(days=7),
+            departments={"natural_resources": "核查林地占用和采伐", "environment": "核查排污",
+                         "emergency": "检查防火设施"},
+            villages=["v_dongpo", "v_xishan"], members=["nr.liaison", "env.liaison"]))
+    with audit.acting_as(users["nr.liaison"]):
+        first = inspections.add_record(users["nr.liaison"], inspection, inspections.RecordInput(
+            place_name="东坡村后山林地", lat=24.7861, lng=112.3815,
+            answers={"forestry.land_occupation": "yes", "forestry.illegal_logging": "no"},
+            notes="发现林地内新建简易棚屋约 60 平方米。"))
+    with audit.acting_as(users["env.liaison"]):
+        inspections.add_record(users["env.liaison"], inspection, inspections.RecordInput(
+            place_name="西山村溪流下游", lat=24.7952, lng=112.3977,
+            answers={"environment.pollution": "yes"}, notes="溪边有养殖废水排放痕迹。"))
+    with audit.acting_as(office):
+        shed = inspections.create_finding(office, inspection, inspections.FindingInput(
+            description="东坡村后山林地内违规搭建简易棚屋", severity="serious",
+            category="protection_restoration", unit="v_dongpo",
+            due_on=today + timedelta(days=15), requirements="拆除棚屋，恢复林地原状并补植。",
+            copies=["natural_resources"], record_id=first.id))
+        inspections.create_finding(office, inspection, inspections.FindingInput(
+            description="西山村溪流下游养殖废水直排", severity="major",
+            category="environment.ecological_problem", unit="environment",
+            due_on=today + timedelta(days=30), requirements="查明排污单位，限期整改。",
+            location_name="西山村溪流下游", lat=24.7952, lng=112.3977))
+        inspections.supervise_finding(office, shed, "群众反映强烈，列入挂牌督办。")

@@ -68,9 +68,11 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
 
     Each entry is a dict: ``endpoint`` (Flask endpoint name), ``label`` (a lazy-translated
     string), optional ``icon`` (a Bootstrap icon name without prefix), ``order`` (int,
-    default 100) and ``section`` (``"main"`` or ``"admin"``). The core drops entries of
-    plugins that do not serve the user's department and sorts the rest by ``order``.
-    Answers combine by concatenation.
+    default 100), ``section`` (``"main"`` or ``"admin"``) and ``group`` (``{"code", "label",
+    "icon"}``: entries of one group share a drop-down when there are several). The core
+    drops entries of plugins that do not serve the user's department and sorts the rest by
+    ``order``; department plugins' ungrouped entries share one "Department work" drop-down
+    when the user sees more than one. Answers combine by concatenation.
     """
 
 
@@ -119,6 +121,37 @@ def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, A
     "title": lazy string, "fields": [{"name", "label", "type": "int"|"float"|"text"}],
     "values": {name: pre-filled value or None}}``; people can correct the pre-filled values.
     Answers combine by concatenation: the core's own section first, then the plugins'.
+    """
+
+
+# ------------------------------------------------------------------------- inspections
+
+
+@hookspec
+def inspection_checklist(inspection: Any) -> list[dict[str, Any]]:
+    """Return the checklist items this plugin adds to a joint inspection.
+
+    Called when the office plans (or re-plans) ``inspection``, a
+    :class:`core.inspections.models.Inspection` whose ``departments`` are set. Return
+    ``[]`` unless a department the plugin serves takes part (see
+    :func:`core.plugin_kit.takes_part`). Each item is ``{"code": "<plugin>.<name>",
+    "label_zh": ..., "label_en": ...}``, a yes/no/not-applicable question answered at each
+    on-site record. Answers combine by concatenation in plugin order; the list is fixed on
+    the inspection when it is planned, so later plugin changes do not alter its records.
+    """
+
+
+@hookspec
+def finding_assigned(finding: Any) -> None:
+    """React to an inspection finding assigned to a responsible unit; return nothing.
+
+    ``finding`` is a :class:`core.inspections.models.Finding` (``unit`` is the responsible
+    village, township government or department, ``category`` a sharing category code,
+    ``copies`` the copied departments). Called inside the request's transaction after the
+    finding is stored and the unit notified, for every plugin: act only on findings that
+    concern your department (e.g. the environment plugin opens an ecological problem).
+    Whatever you add is committed with the finding; raising refuses the assignment.
+    Return values are ignored.
     """
 
 

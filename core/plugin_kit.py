@@ -95,3 +95,10 @@ def info_group(plugin: str) -> click.Group:
                 click.echo(f"  {item['code']:40} {item['name_zh']}")
 
     return group
+
+
+def takes_part(inspection: Any, plugin: str) -> bool:
+    """Whether a department ``plugin`` serves takes part in ``inspection`` (for
+    ``inspection_checklist``): its configured plugin, or switched on by its leader."""
+    return any(d.department.plugin == plugin or plugin in d.department.enabled_plugins
+               for d in inspection.departments)

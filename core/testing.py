@@ -160,15 +160,16 @@ def app_factory(database_url: str, tmp_path: Path) -> Callable[..., Flask]:
 
 
 def sync_config_departments(app: Flask) -> None:
-    """Load ``config/departments.toml`` into the app's database."""
+    """Load ``config/departments.toml`` and ``config/villages.toml`` into the app's database."""
     from core import audit
     from core.db import db
-    from core.departments.services import sync_departments
+    from core.departments.services import sync_departments, sync_villages
     from core.plugins import available_plugins
 
     with app.app_context(), audit.acting_as(name="test"):
-        sync_departments(app.extensions["forestchief"].settings.departments_file,
-                         set(available_plugins()))
+        settings = app.extensions["forestchief"].settings
+        sync_departments(settings.departments_file, set(available_plugins()))
+        sync_villages(settings.villages_file)
         db.session.commit()
 
 

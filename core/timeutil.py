@@ -30,3 +30,13 @@ def day_start(day: date, end: bool = False) -> datetime:
     """Local midnight starting ``day`` (or ending it, if ``end``), as an aware datetime."""
     start = datetime.combine(day, time.min, tzinfo=site_zone())
     return start + timedelta(days=1) if end else start
+
+
+def due_by(day: date) -> datetime:
+    """The deadline "by ``day``": its last second, site time (shown as that day)."""
+    return day_start(day, end=True) - timedelta(seconds=1)
+
+
+def local_day(moment: datetime) -> date:
+    """The site-local calendar day of an aware ``moment``."""
+    return moment.astimezone(site_zone()).date()

@@ -9,11 +9,12 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core import access
 from core.api import TOTAL_HEADER, PageArgs, paginate
 from core.db import db
-from core.departments.models import Department
+from core.departments.models import DEPARTMENT_KINDS, Department
 from core.departments.services import liaisons_by_department
 from core.plugins import plugin_infos
 
@@ -90,7 +91,9 @@ def me() -> Any:
 @blp.response(200, DepartmentSchema(many=True), headers=TOTAL_HEADER)
 def list_departments(args: dict[str, Any]) -> Any:
     """Departments in configuration order, paginated."""
-    stmt = select(Department).order_by(Department.position, Department.id)
+    stmt = (select(Department).where(Department.kind.in_(DEPARTMENT_KINDS))
+            .options(selectinload(Department.plugin_choices))
+            .order_by(Department.position, Department.id))
     if not args["include_inactive"]:
         stmt = stmt.where(Department.active.is_(True))
     if args.get("q"):

@@ -49,6 +49,10 @@ def blueprints() -> list[Any]:
     from core.accounts.views import bp as auth_bp
     from core.api.resources import blp as api_core
     from core.departments.views import bp as departments_bp
+    from core.inspections.api import blp as api_inspections
+    from core.inspections.finding_views import bp as findings_bp
+    from core.inspections.notice_views import bp as notices_bp
+    from core.inspections.views import bp as inspections_bp
     from core.notifications.api import blp as api_notifications
     from core.notifications.views import bp as notifications_bp
     from core.sharing.api import blp as api_sharing
@@ -60,8 +64,9 @@ def blueprints() -> list[Any]:
     from core.views import admin_bp, audit_bp, main_bp
 
     return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
-            admin_bp, audit_bp, notifications_bp,
-            api_core, api_sharing, api_requests, api_reports, api_notifications]
+            inspections_bp, findings_bp, notices_bp, admin_bp, audit_bp, notifications_bp,
+            api_core, api_sharing, api_requests, api_reports, api_notifications,
+            api_inspections]
 
 
 @hookimpl
@@ -73,12 +78,24 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
          "order": 10},
     ]
     if user.role in BUSINESS_ROLES:
+        village = user.department.kind == "village"
+        information = {"code": "information", "label": _l("Information"), "icon": "share"}
+        inspections = {"code": "inspections", "label": _l("Joint inspections"),
+                       "icon": "binoculars"}
         items.append({"endpoint": "sharing.index", "label": _l("Information sharing"),
-                      "icon": "share", "order": 20})
+                      "icon": "share", "order": 20, "group": information})
         items.append({"endpoint": "requests.index", "label": _l("Information requests"),
-                      "icon": "envelope-paper", "order": 21})
-        items.append({"endpoint": "reports.board", "label": _l("Quarterly reports"),
-                      "icon": "calendar-check", "order": 22})
+                      "icon": "envelope-paper", "order": 21, "group": information})
+        if not village:
+            items.append({"endpoint": "reports.board", "label": _l("Quarterly reports"),
+                          "icon": "calendar-check", "order": 22, "group": information})
+            items.append({"endpoint": "inspections.index", "label": _l("Joint inspections"),
+                          "icon": "binoculars", "order": 23, "group": inspections})
+        items.append({"endpoint": "findings.board", "label": _l("Rectification board"),
+                      "icon": "clipboard-check", "order": 24, "group": inspections})
+        if not village:
+            items.append({"endpoint": "notices.index", "label": _l("Notices"),
+                          "icon": "megaphone", "order": 25, "group": inspections})
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",
@@ -109,6 +126,10 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
                         "order": 2, "width": 6, "data": {"counts": queue_counts(user)}})
         widgets.append({"title": _l("Departments"), "template": "widgets/departments.html",
                         "order": 5, "width": 6, "data": {"departments": departments}})
+        from core.inspections.services import rectification_counts
+
+        widgets.append({"title": _l("Rectification"), "template": "widgets/findings.html",
+                        "order": 3, "width": 6, "data": {"counts": rectification_counts(user)}})
     return widgets
 
 

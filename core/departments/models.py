@@ -9,6 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
 
+#: Kinds of unit: from ``departments.toml`` (the office and the departments) and from
+#: ``villages.toml`` (the township government and the villages, which receive
+#: rectification tasks).
+DEPARTMENT_KINDS = ("office", "department")
+LOCAL_KINDS = ("township", "village")
+
 
 class Department(db.Model):
     """A collaborating unit (成员单位) or the office itself, synced from departments.toml."""
@@ -22,14 +28,17 @@ class Department(db.Model):
     duties: Mapped[str] = mapped_column(Text, default="")
     #: The plugin configuration assigns to this department (its main duties).
     plugin: Mapped[str | None] = mapped_column(String(40))
+    #: One of DEPARTMENT_KINDS or LOCAL_KINDS.
     kind: Mapped[str] = mapped_column(String(20), default="department")
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    #: Loaded on access: departments are joined into many lists, which rarely need these;
+    #: lists that show them ask for ``selectinload(Department.plugin_choices)``.
     plugin_choices: Mapped[list[DepartmentPlugin]] = relationship(
-        back_populates="department", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="department", cascade="all, delete-orphan", lazy="select"
     )
 
     @property

@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 
 from core.config import load_departments
 from core.db import db, utcnow
-from core.departments.models import Department, DepartmentPlugin
+from core.departments.models import (
+    DEPARTMENT_KINDS,
+    LOCAL_KINDS,
+    Department,
+    DepartmentPlugin,
+)
 
 SYNCED_FIELDS = ("name_zh", "name_en", "duties", "plugin", "kind")
 
@@ -36,10 +41,29 @@ def sync_departments(path: Path, known_plugins: set[str]) -> SyncReport:
     The whole file is validated before anything is written; the caller commits, so a bad
     file changes nothing. A department gets its configured plugin switched on when it is
     added (its leader may change that later; a sync never overrides the leader's choice).
+    Villages and the township government (``villages.toml``) are left alone.
     """
-    entries = load_departments(path, known_plugins)
+    return _sync_units(load_departments(path, known_plugins), DEPARTMENT_KINDS)
+
+
+def sync_villages(path: Path) -> SyncReport:
+    """Make the township government and the villages match ``villages.toml`` (same rules as
+    :func:`sync_departments`; departments are left alone). Caller commits."""
+    from core.config import load_villages
+
+    department_codes = set(db.session.scalars(select(Department.code).where(
+        Department.kind.not_in(LOCAL_KINDS))))
+    entries = load_villages(path, department_codes)
+    for entry in entries:
+        entry.pop("key")
+        entry["plugin"] = None
+    return _sync_units(entries, LOCAL_KINDS)
+
+
+def _sync_units(entries: list[dict[str, Any]], kinds: tuple[str, ...]) -> SyncReport:
     report = SyncReport()
-    existing = {d.code: d for d in db.session.scalars(select(Department))}
+    existing = {d.code: d for d in db.session.scalars(
+        select(Department).where(Department.kind.in_(kinds)))}
     for position, entry in enumerate(entries):
         department = existing.pop(entry["code"], None)
         if department is None:
@@ -97,10 +121,18 @@ def set_department_plugins(department: Department, wanted: set[str], available: 
 
 
 def active_departments() -> list[Department]:
-    """Active departments in configuration order."""
+    """Active departments (the office included, villages not) in configuration order."""
     return list(db.session.scalars(
-        select(Department).where(Department.active.is_(True)).order_by(Department.position)
-    ))
+        select(Department).where(Department.active.is_(True),
+                                 Department.kind.in_(DEPARTMENT_KINDS))
+        .order_by(Department.position)))
+
+
+def active_local_units() -> list[Department]:
+    """The township government, then the active villages, in configuration order."""
+    return list(db.session.scalars(
+        select(Department).where(Department.active.is_(True), Department.kind.in_(LOCAL_KINDS))
+        .order_by(Department.kind, Department.position)))
 
 
 def office_department() -> Department | None:

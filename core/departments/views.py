@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectMultipleField, widgets
 
 from core import access
 from core.app import kernel
 from core.db import db, paginate
-from core.departments.models import Department
+from core.departments.models import DEPARTMENT_KINDS, Department
 from core.departments.services import (
     liaisons_by_department,
     set_department_plugins,
@@ -43,7 +44,9 @@ def _department(code: str) -> Department | None:
 def directory() -> Any:
     """Every active department with its duties, plugins and liaisons."""
     q = request.args.get("q", "").strip()
-    stmt = select(Department).where(Department.active.is_(True)).order_by(Department.position)
+    stmt = (select(Department).where(Department.active.is_(True),
+                                     Department.kind.in_(DEPARTMENT_KINDS))
+            .options(selectinload(Department.plugin_choices)).order_by(Department.position))
     if q:
         stmt = stmt.where(or_(*(column.icontains(q, autoescape=True) for column in (
             Department.code, Department.name_zh, Department.name_en, Department.duties))))

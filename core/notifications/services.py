@@ -31,6 +31,14 @@ KIND_LABELS = {
     "request.answered": _l("Request answered"),
     "deadline.approaching": _l("Deadline within a day"),
     "deadline.passed": _l("Deadline passed"),
+    "inspection.planned": _l("Joint inspection planned"),
+    "finding.assigned": _l("Finding to rectify"),
+    "finding.copied": _l("Finding copied to you"),
+    "finding.completion": _l("Rectification reported complete"),
+    "finding.verified": _l("Rectification verified"),
+    "finding.rejected": _l("Rectification not accepted"),
+    "finding.supervised": _l("Finding under listed supervision"),
+    "notice.issued": _l("Notice issued"),
 }
 
 
@@ -242,10 +250,14 @@ def remind_deadlines(now: datetime, sources: Iterable[DeadlineSource]) -> int:
 
 
 def deadline_sources() -> list[DeadlineSource]:
-    """The deadline sources of the core: office information requests."""
+    """The deadline sources of the core: office information requests, inspection reports,
+    findings to rectify and the listed-supervision rhythm."""
+    from core.inspections.services import finding_deadline_source, report_deadline_source
     from core.sharing.requests import deadline_source
+    from core.supervision.services import deadline_source as supervision_source
 
-    return [deadline_source]
+    return [deadline_source, report_deadline_source, finding_deadline_source,
+            supervision_source]
 
 
 def deadline_reminders_job(now: datetime) -> int:

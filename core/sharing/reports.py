@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core.accounts.models import User
 from core.db import db, utcnow
@@ -77,9 +78,10 @@ def due_days() -> int:
 
 
 def reporting_departments() -> list[Department]:
-    """Every active department but the office files a quarterly report."""
+    """Every active department (not the office, not villages) files a quarterly report."""
     return list(db.session.scalars(select(Department).where(
-        Department.active.is_(True), Department.kind != "office").order_by(Department.position)))
+        Department.active.is_(True), Department.kind == "department")
+        .options(selectinload(Department.plugin_choices)).order_by(Department.position)))
 
 
 def sections_for(department: Department, quarter: Quarter) -> list[dict[str, Any]]:
@@ -120,9 +122,10 @@ def get_report(department: Department, quarter: Quarter) -> QuarterlyReport | No
 
 
 def may_file(user: User, department: Department) -> bool:
-    """The department's liaison or leader files its report."""
+    """The department's liaison or leader files its report (departments only: not the
+    office, not villages or the township government)."""
     return (getattr(user, "is_authenticated", False) and user.department_id == department.id
-            and user.role in ("liaison", "leader"))
+            and user.role in ("liaison", "leader") and department.kind == "department")
 
 
 def may_read(user: User, department: Department) -> bool:

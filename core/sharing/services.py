@@ -21,6 +21,7 @@ from core.attachments.models import Attachment
 from core.attachments.storage import Upload, UploadError
 from core.db import db, utcnow
 from core.departments.models import Department
+from core.errors import InputError
 from core.notifications.services import notify_item_shared
 from core.sharing.models import (
     SENSITIVITIES,
@@ -35,12 +36,8 @@ VERSIONED_FIELDS = ("title", "body", "category", "sensitivity", "reference_no", 
                     "location_name", "lat", "lng", "tags", "valid_from", "valid_until")
 
 
-class SharingError(ValueError):
-    """Input breaks a rule; ``fields`` maps field names to messages."""
-
-    def __init__(self, fields: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in fields.items()))
-        self.fields = fields
+class SharingError(InputError):
+    """Input breaks a rule of information sharing; ``fields`` maps names to messages."""
 
 
 class StaleEdit(Exception):

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_kit import info_group, landing_blueprint, landing_widget
+from core.plugin_kit import info_group, landing_blueprint, landing_widget, takes_part
 
 NAME = "emergency"
 TITLE = _l("Emergency")
@@ -61,3 +61,13 @@ def permissions() -> list[dict[str, str]]:
 @hookimpl
 def commands() -> Any:
     return info_group(NAME)
+
+
+@hookimpl
+def inspection_checklist(inspection: Any) -> list[dict[str, str]]:
+    return [
+        {"code": "emergency.fire_sources", "label_zh": "有无野外违规用火",
+         "label_en": "Open fires against the rules"},
+        {"code": "emergency.firebreaks", "label_zh": "防火通道与设施是否完好",
+         "label_en": "Firebreaks and fire equipment in order"},
+    ] if takes_part(inspection, NAME) else []

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_kit import info_group, landing_blueprint, landing_widget
+from core.plugin_kit import info_group, landing_blueprint, landing_widget, takes_part
 
 NAME = "environment"
 TITLE = _l("Environment")
@@ -61,3 +61,13 @@ def permissions() -> list[dict[str, str]]:
 @hookimpl
 def commands() -> Any:
     return info_group(NAME)
+
+
+@hookimpl
+def inspection_checklist(inspection: Any) -> list[dict[str, str]]:
+    return [
+        {"code": "environment.pollution", "label_zh": "有无排污或倾倒固体废物",
+         "label_en": "Discharge or dumping of waste"},
+        {"code": "environment.restoration", "label_zh": "生态修复措施是否落实",
+         "label_en": "Restoration measures carried out"},
+    ] if takes_part(inspection, NAME) else []

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_kit import info_group, landing_blueprint, landing_widget
+from core.plugin_kit import info_group, landing_blueprint, landing_widget, takes_part
 
 NAME = "forestry"
 TITLE = _l("Forestry")
@@ -110,3 +110,15 @@ def permissions() -> list[dict[str, str]]:
 @hookimpl
 def commands() -> Any:
     return info_group(NAME)
+
+
+@hookimpl
+def inspection_checklist(inspection: Any) -> list[dict[str, str]]:
+    return [
+        {"code": "forestry.illegal_logging", "label_zh": "有无乱砍滥伐林木迹象",
+         "label_en": "Signs of illegal logging"},
+        {"code": "forestry.land_occupation", "label_zh": "有无非法占用林地",
+         "label_en": "Forest land occupied illegally"},
+        {"code": "forestry.permit_posted", "label_zh": "采伐作业是否持证并公示",
+         "label_en": "Logging permit held and posted"},
+    ] if takes_part(inspection, NAME) else []

@@ -212,3 +212,64 @@ def test_hook_quarterly_report_sections(app, make_user):
         assert codes("natural_resources") == ["sharing", "forestry.quarterly"]
         assert codes("police") == ["sharing", "police.quarterly"]
         assert codes("education") == ["sharing"]
+
+
+def _plan(app, departments):
+    """Plan an inspection with ``departments`` through the service, as the office."""
+    from datetime import date, timedelta
+
+    from core import audit
+    from core.accounts.models import User
+    from core.db import db
+    from core.inspections import services
+
+    office = db.session.query(User).filter_by(username="hook.office").one()
+    with audit.acting_as(office):
+        inspection = services.plan_inspection(office, services.InspectionInput(
+            title="联合督查", start_on=date.today(), end_on=date.today(),
+            report_due_on=date.today() + timedelta(days=3),
+            departments={code: "" for code in departments}))
+    return office, inspection
+
+
+def test_hook_inspection_checklist(app, make_user):
+    make_user("hook.office", role="office", department="office")
+    with app.test_request_context():
+        _office, with_forestry = _plan(app, ["natural_resources", "police"])
+        codes = [item["code"] for item in with_forestry.checklist]
+        assert "forestry.land_occupation" in codes
+        assert not any(code.startswith(("environment.", "emergency.")) for code in codes)
+        assert {item["plugin"] for item in with_forestry.checklist} == {"forestry"}
+        _office, without = _plan(app, ["education"])
+        assert without.checklist == []
+
+
+class FindingListener:
+    """A plugin that hears of every assigned finding."""
+
+    def __init__(self):
+        self.heard = []
+
+    @hookimpl
+    def finding_assigned(self, finding):
+        self.heard.append((finding.unit.code, finding.category, finding.id is not None))
+
+
+def test_hook_finding_assigned(app, make_user):
+    from datetime import date, timedelta
+
+    from core import audit
+    from core.inspections import services
+
+    listener = FindingListener()
+    kernel(app).pm.register(listener, name="finding-listener")
+    make_user("hook.office", role="office", department="office")
+    with app.test_request_context():
+        office, inspection = _plan(app, ["environment"])
+        with audit.acting_as(office):
+            services.start_inspection(office, inspection)
+            services.create_finding(office, inspection, services.FindingInput(
+                description="溪水被污染", severity="serious",
+                category="environment.ecological_problem", unit="environment",
+                due_on=date.today() + timedelta(days=10)))
+    assert listener.heard == [("environment", "environment.ecological_problem", True)]

@@ -117,6 +117,8 @@ RENDER_CHECK = """() => ({
     f => f.family.replace(/["']/g, "") === "bootstrap-icons" && f.status === "loaded"),
   brokenImages: [...document.images]
     .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
+  navWidth: document.querySelector("nav.navbar")?.scrollWidth ?? 0,
+  viewport: window.innerWidth,
 })"""
 
 
@@ -237,13 +239,16 @@ class Session:
         return response
 
     def assert_rendered(self) -> None:
-        """Stylesheets applied, icon font loaded, no broken image."""
+        """Stylesheets applied, icon font loaded, no broken image, the navbar fits the window."""
         state = self.page.evaluate(RENDER_CHECK)
         where = f"[{self.name}] {self.page.url}"
         assert state["sheets"] > 0, f"{where}: no stylesheet applied"
         if state["icons"]:
             assert state["iconFont"], f"{where}: the bootstrap-icons font did not load"
         assert not state["brokenImages"], f"{where}: broken images {state['brokenImages']}"
+        assert state["navWidth"] <= state["viewport"], (
+            f"{where}: the navigation bar is {state['navWidth']} px wide, wider than the "
+            f"{state['viewport']} px window")
 
     def login(self, username: str, password: str = DEFAULT_PASSWORD) -> None:
         """Sign in through the real login page."""
@@ -257,9 +262,10 @@ class Session:
         self.check("login")
 
     def nav_links(self) -> list[str]:
-        """The paths of the main navigation's links, in order."""
+        """The paths of the main navigation's links (drop-down entries included), in order."""
         hrefs = self.page.eval_on_selector_all(
-            "ul[data-testid=nav] a.nav-link", "els => els.map(e => e.getAttribute('href'))")
+            "ul[data-testid=nav] a.nav-link:not(.dropdown-toggle), ul[data-testid=nav] "
+            "a.dropdown-item", "els => els.map(e => e.getAttribute('href'))")
         return [urlsplit(h).path for h in hrefs]
 
 

@@ -67,7 +67,7 @@ def test_switch_language_and_back(open_as: Any) -> None:
 def test_logout_then_dashboard_needs_login(open_as: Any) -> None:
     member = open_as("logout", role="member", department="emergency")
     page = member.page
-    page.click("ul.navbar-nav .dropdown-toggle")
+    page.click("[data-testid=user-menu]")
     logout = page.locator("[data-testid=logout]")
     logout.wait_for(state="visible")
     with page.expect_navigation():

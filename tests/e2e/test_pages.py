@@ -31,7 +31,7 @@ def tour(session: Any) -> list[str]:
     for path in links:
         session.visit(path, slug(path))
         # the page marks its own menu entry as current
-        active = session.page.locator("ul[data-testid=nav] a.nav-link.active")
+        active = session.page.locator("ul[data-testid=nav] a[aria-current=page]")
         assert active.count() == 1, f"[{session.name}] {path}: {active.count()} active entries"
         assert active.get_attribute("href") == path
     return links
@@ -91,7 +91,7 @@ def test_police_liaison_sees_only_the_police_plugin(open_as: Any) -> None:
 def test_api_docs_render_from_local_assets(open_as: Any) -> None:
     member = open_as("member", role="member", department="environment")
     member.goto("/")
-    member.page.click("ul.navbar-nav .dropdown-toggle")
+    member.page.click("[data-testid=user-menu]")
     with member.page.expect_navigation():
         member.page.click("a.dropdown-item[href='/api/v1/docs']")
     member.settle()

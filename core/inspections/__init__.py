@@ -1,0 +1,1 @@
+"""Joint inspections and rectification."""
