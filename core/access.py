@@ -259,3 +259,64 @@ def visible_notices(user: Any) -> Any:
             user.role not in BUSINESS_ROLES) or user.department.kind == "village":
         return false()
     return true()
+
+
+# ------------------------------------------------------------------ cases and transfers
+
+
+def _handles_cases(user: Any) -> bool:
+    """The office and the departments handle cases; villages, the township government and
+    system roles do not."""
+    return (user is not None and getattr(user, "is_authenticated", False)
+            and user.role in BUSINESS_ROLES and user.department.kind in ("office", "department"))
+
+
+def visible_cases(user: Any) -> Any:
+    """SQL condition: the cases and leads ``user`` may see.
+
+    A department sees the cases it handles and those transferred to or from it; the office
+    sees all of them (without parties' ID numbers: :func:`may_see_identities`); villages,
+    the township government and system roles see none.
+    """
+    from sqlalchemy import exists, false, or_, true
+
+    from core.cases.models import Case, Transfer
+
+    if not _handles_cases(user):
+        return false()
+    if is_office(user):
+        return true()
+    mine = user.department_id
+    return or_(Case.department_id == mine,
+               exists().where(Transfer.case_id == Case.id,
+                              or_(Transfer.from_department_id == mine,
+                                  Transfer.to_department_id == mine)))
+
+
+def visible_transfers(user: Any) -> Any:
+    """SQL condition: the hand-overs ``user`` may see (the two-way ledger's rows): the
+    office sees all; a department those it sent or received."""
+    from sqlalchemy import false, or_, true
+
+    from core.cases.models import Transfer
+
+    if not _handles_cases(user):
+        return false()
+    if is_office(user):
+        return true()
+    return or_(Transfer.from_department_id == user.department_id,
+               Transfer.to_department_id == user.department_id)
+
+
+def may_see_identities(user: Any, case: Any, department_ids: set[int]) -> bool:
+    """Parties' ID numbers are sensitive: only the departments that handle the case (its
+    department and those it was transferred between, ``department_ids``) see them."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and (user.department_id == case.department_id
+                 or user.department_id in department_ids))
+
+
+def may_handle_case(user: Any, case: Any) -> bool:
+    """The handling department's people edit an open case and hand it over."""
+    return (getattr(user, "is_authenticated", False) and user.role in BUSINESS_ROLES
+            and case.state == "open" and user.department_id == case.department_id)

@@ -120,6 +120,9 @@ def create_app(settings: Settings | str | None = None, testing: bool = False) ->
     pm = make_plugin_manager(settings)
     kern = Kernel(settings=settings, pm=pm)
     app.extensions["forestchief"] = kern
+    from core.workdays import calendar
+
+    calendar(app)  # a bad config/holidays.toml stops start-up, naming the file and key
 
     db.init_app(app)
     csrf.init_app(app)

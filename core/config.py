@@ -21,6 +21,7 @@ CONFIG_DIR = ROOT / "config"
 DEFAULT_SETTINGS_FILE = CONFIG_DIR / "settings.toml"
 DEFAULT_DEPARTMENTS_FILE = CONFIG_DIR / "departments.toml"
 DEFAULT_VILLAGES_FILE = CONFIG_DIR / "villages.toml"
+DEFAULT_HOLIDAYS_FILE = CONFIG_DIR / "holidays.toml"
 
 #: Department codes are stable identifiers other installations and scripts rely on.
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
@@ -190,6 +191,15 @@ class InspectionsSection(_Section):
                                          validate=validate.Length(min=1, max=30))
 
 
+class TransfersSection(_Section):
+    #: The receiver acknowledges a case hand-over within this many working days.
+    acknowledge_working_days = fields.Integer(load_default=3,
+                                              validate=validate.Range(min=1, max=60))
+    #: ... and gives its feedback (accepted, not a crime, returned...) within this many.
+    feedback_working_days = fields.Integer(load_default=30,
+                                           validate=validate.Range(min=1, max=365))
+
+
 class UISection(_Section):
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=5, max=200))
     map_tile_url = fields.String(load_default="")
@@ -203,6 +213,7 @@ class SettingsSchema(_Section):
     uploads = fields.Nested(UploadsSection, load_default=lambda: UploadsSection().load({}))
     mail = fields.Nested(MailSection, load_default=lambda: MailSection().load({}))
     ui = fields.Nested(UISection, load_default=lambda: UISection().load({}))
+    transfers = fields.Nested(TransfersSection, load_default=lambda: TransfersSection().load({}))
     sharing = fields.Nested(SharingSection, load_default=lambda: SharingSection().load({}))
     inspections = fields.Nested(InspectionsSection,
                                 load_default=lambda: InspectionsSection().load({}))
@@ -210,6 +221,7 @@ class SettingsSchema(_Section):
     plugin = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=dict)
     departments_file = fields.String(load_default="")
     villages_file = fields.String(load_default="")
+    holidays_file = fields.String(load_default="")
 
 
 #: Settings whose names match are never shown on the settings page or in logs
@@ -226,6 +238,7 @@ class Settings:
     instance_path: Path
     departments_file: Path
     villages_file: Path = DEFAULT_VILLAGES_FILE
+    holidays_file: Path = DEFAULT_HOLIDAYS_FILE
     overrides: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, section: str) -> dict[str, Any]:
@@ -304,12 +317,15 @@ def load_settings(
     )
     villages = data["villages_file"]
     villages_file = (source.parent / villages).resolve() if villages else DEFAULT_VILLAGES_FILE
+    holidays = data["holidays_file"]
+    holidays_file = (source.parent / holidays).resolve() if holidays else DEFAULT_HOLIDAYS_FILE
     return Settings(
         data=data,
         source=source,
         instance_path=instance_path,
         departments_file=departments_file,
         villages_file=villages_file,
+        holidays_file=holidays_file,
         overrides=overrides,
     )
 

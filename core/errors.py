@@ -1,4 +1,4 @@
-"""The one exception for input that breaks a business rule, shared by every capability.
+"""The exceptions services raise for refused input, shared by every capability.
 
 Services raise :class:`InputError` with messages per field; pages put them on the form's
 fields and the API answers 422 with them in ``error.fields``.
@@ -20,3 +20,8 @@ class InputError(ValueError):
     def of(cls, **fields: Any) -> InputError:
         """``InputError.of(title="...", due_at="...")``: one message per field."""
         return cls({name: [str(message)] for name, message in fields.items()})
+
+
+class StateConflict(Exception):
+    """Someone else acted on the object first (its state moved on); nothing was
+    overwritten. Pages show a warning, the API answers 409."""

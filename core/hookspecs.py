@@ -155,6 +155,33 @@ def finding_assigned(finding: Any) -> None:
     """
 
 
+# -------------------------------------------------------------------------- hand-overs
+
+
+@hookspec
+def transfer_received(transfer: Any) -> None:
+    """React to a case or lead handed to a department; return nothing.
+
+    ``transfer`` is a :class:`core.cases.models.Transfer` just sent (``case``,
+    ``from_department``, ``to_department``, ``reason``, ``legal_basis``, ``ack_due_at``).
+    Called for every plugin inside the sender's transaction after the receiver is notified:
+    act only when ``transfer.to_department`` is yours (e.g. the police plugin opens its
+    criminal-case register entry). Raising refuses the hand-over. Return values are ignored.
+    """
+
+
+@hookspec
+def transfer_answered(transfer: Any) -> None:
+    """React to the receiver's feedback on a hand-over; return nothing.
+
+    ``transfer.feedback`` is ``accepted_criminal`` (the case now belongs to the receiver),
+    ``not_crime``, ``returned`` or ``more_evidence``, with ``feedback_text``. Called for
+    every plugin inside the receiver's transaction: act only on hand-overs from or to your
+    department (e.g. the forestry plugin reopens its administrative handling of a lead the
+    police returned). Return values are ignored.
+    """
+
+
 # ------------------------------------------------------------------------------ access
 
 

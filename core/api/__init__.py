@@ -56,6 +56,8 @@ def make_api(app: Flask) -> ForestchiefApi:
 
 #: Dates accepted in filters (outside: 422 rather than an overflow deep in the database).
 DAY_RANGE = validate.Range(min=EARLIEST, max=LATEST)
+#: Ids given in bodies and query strings: what an INTEGER column holds (else 422, not 500).
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
 
 
 class PageArgs(Schema):

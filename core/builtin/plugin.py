@@ -48,6 +48,7 @@ def blueprints() -> list[Any]:
     from core.accounts.views import account_bp
     from core.accounts.views import bp as auth_bp
     from core.api.resources import blp as api_core
+    from core.cases.views import bp as cases_bp
     from core.departments.views import bp as departments_bp
     from core.inspections.api import blp as api_inspections
     from core.inspections.finding_views import bp as findings_bp
@@ -64,7 +65,7 @@ def blueprints() -> list[Any]:
     from core.views import admin_bp, audit_bp, main_bp
 
     return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
-            inspections_bp, findings_bp, notices_bp, admin_bp, audit_bp, notifications_bp,
+            inspections_bp, findings_bp, notices_bp, cases_bp, admin_bp, audit_bp, notifications_bp,
             api_core, api_sharing, api_requests, api_reports, api_notifications,
             api_inspections]
 
@@ -78,7 +79,9 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
          "order": 10},
     ]
     if user.role in BUSINESS_ROLES:
-        village = user.department.kind == "village"
+        # Villages and the township government receive findings; they neither inspect nor
+        # file liaison reports.
+        local = user.department.kind in ("village", "township")
         information = {"code": "information", "label": _l("Information"), "icon": "share"}
         inspections = {"code": "inspections", "label": _l("Joint inspections"),
                        "icon": "binoculars"}
@@ -86,16 +89,23 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
                       "icon": "share", "order": 20, "group": information})
         items.append({"endpoint": "requests.index", "label": _l("Information requests"),
                       "icon": "envelope-paper", "order": 21, "group": information})
-        if not village:
+        if not local:
             items.append({"endpoint": "reports.board", "label": _l("Quarterly reports"),
                           "icon": "calendar-check", "order": 22, "group": information})
             items.append({"endpoint": "inspections.index", "label": _l("Joint inspections"),
                           "icon": "binoculars", "order": 23, "group": inspections})
         items.append({"endpoint": "findings.board", "label": _l("Rectification board"),
                       "icon": "clipboard-check", "order": 24, "group": inspections})
-        if not village:
+        if user.department.kind != "village":  # notices reach the township government
             items.append({"endpoint": "notices.index", "label": _l("Notices"),
                           "icon": "megaphone", "order": 25, "group": inspections})
+        if not local:
+            enforcement = {"code": "enforcement", "label": _l("Joint enforcement"),
+                           "icon": "shield-check"}
+            items.append({"endpoint": "cases.index", "label": _l("Cases and leads"),
+                          "icon": "folder2-open", "order": 26, "group": enforcement})
+            items.append({"endpoint": "cases.ledger", "label": _l("Hand-over ledger"),
+                          "icon": "arrow-left-right", "order": 27, "group": enforcement})
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",
@@ -130,6 +140,11 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 
         widgets.append({"title": _l("Rectification"), "template": "widgets/findings.html",
                         "order": 3, "width": 6, "data": {"counts": rectification_counts(user)}})
+        if user.department.kind in ("office", "department"):
+            from core.cases.services import waiting_counts
+
+            widgets.append({"title": _l("Hand-overs"), "template": "widgets/transfers.html",
+                            "order": 4, "width": 6, "data": {"counts": waiting_counts(user)}})
     return widgets
 
 

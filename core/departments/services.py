@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.config import load_departments
+from core.config import ConfigError, load_departments
 from core.db import db, utcnow
 from core.departments.models import (
     DEPARTMENT_KINDS,
@@ -43,7 +43,15 @@ def sync_departments(path: Path, known_plugins: set[str]) -> SyncReport:
     added (its leader may change that later; a sync never overrides the leader's choice).
     Villages and the township government (``villages.toml``) are left alone.
     """
-    return _sync_units(load_departments(path, known_plugins), DEPARTMENT_KINDS)
+    entries = load_departments(path, known_plugins)
+    local_codes = set(db.session.scalars(select(Department.code).where(
+        Department.kind.in_(LOCAL_KINDS))))
+    clashes = [(f"department[{i}].code", f"code {e['code']!r} is a village's or the "
+                "township's code in the villages file")
+               for i, e in enumerate(entries) if e["code"] in local_codes]
+    if clashes:
+        raise ConfigError(path, clashes)
+    return _sync_units(entries, DEPARTMENT_KINDS)
 
 
 def sync_villages(path: Path) -> SyncReport:

@@ -22,7 +22,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import business_only
-from core.api import DAY_RANGE, TOTAL_HEADER, ErrorSchema, PageArgs, paginate
+from core.api import DAY_RANGE, ID_RANGE, TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.db import db, utcnow
 from core.departments.services import active_local_units
 from core.errors import InputError
@@ -293,7 +293,7 @@ class RecordSchema(Schema):
 
 
 class FindingInputSchema(Schema):
-    inspection_id = fields.Integer(required=True)
+    inspection_id = fields.Integer(required=True, validate=ID_RANGE)
     description = fields.String(required=True, validate=validate.Length(max=20_000))
     severity = fields.String(required=True, metadata={"enum": list(SEVERITIES)})
     category = fields.String(required=True, validate=validate.Length(max=80),
@@ -308,7 +308,7 @@ class FindingInputSchema(Schema):
     lng = fields.Float(load_default=None, allow_none=True)
     copies = fields.List(fields.String(), load_default=list,
                          metadata={"description": "codes of departments copied"})
-    record_id = fields.Integer(load_default=None, allow_none=True, metadata={
+    record_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE, metadata={
         "description": "the on-site record it came from (its place is the default)"})
 
 
@@ -421,7 +421,7 @@ class FindingArgs(PageArgs):
     unit = fields.String(load_default="", metadata={"description": "responsible unit code"})
     severity = fields.String(load_default="", validate=validate.OneOf(("", *SEVERITIES)))
     category = fields.String(load_default="")
-    inspection_id = fields.Integer(load_default=None)
+    inspection_id = fields.Integer(load_default=None, validate=ID_RANGE)
     supervised = fields.Boolean(load_default=None)
     q = fields.String(load_default="", metadata={"description": "search description, place"})
     due_before = fields.Date(load_default=None, validate=DAY_RANGE,
@@ -457,7 +457,7 @@ class SupervisionEntryInputSchema(Schema):
 
 
 class NoticeInputSchema(Schema):
-    inspection_id = fields.Integer(required=True)
+    inspection_id = fields.Integer(required=True, validate=ID_RANGE)
     title = fields.String(required=True)
     intro = fields.String(load_default="", validate=validate.Length(max=20_000),
                           metadata={"description": "the opening paragraph"})
@@ -487,7 +487,7 @@ class NoticeSchema(NoticeSummarySchema):
 
 class NoticeArgs(PageArgs):
     q = fields.String(load_default="", metadata={"description": "search title and number"})
-    inspection_id = fields.Integer(load_default=None)
+    inspection_id = fields.Integer(load_default=None, validate=ID_RANGE)
 
 
 # ---------------------------------------------------------------------------- villages

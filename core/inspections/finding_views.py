@@ -4,6 +4,7 @@ listed supervision."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,12 +36,11 @@ from core.attachments import storage
 from core.db import db, paginate, utcnow
 from core.departments.services import active_departments, active_local_units
 from core.exports import xlsx_response
+from core.forms import save_uploads, submit
 from core.inspections import services as service
 from core.inspections.labels import (
     FINDING_FILTER_LABELS,
     labels,
-    save_uploads,
-    submit,
 )
 from core.inspections.models import (
     SEVERITIES,
@@ -104,7 +104,7 @@ def _finding_filters() -> service.FindingFilters:
         unit=args.get("unit", ""),
         severity=args.get("severity", "") if args.get("severity") in SEVERITIES else "",
         category=args.get("category", ""),
-        inspection_id=int(inspection_id) if inspection_id.isdigit() else None,
+        inspection_id=int(inspection_id) if re.fullmatch(r"[0-9]{1,9}", inspection_id) else None,
         supervised=supervised, q=args.get("q", "").strip(),
         due_before=parse_day(args.get("due_before")))
 

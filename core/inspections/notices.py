@@ -26,7 +26,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defer, lazyload
 
 from core import access
 from core.accounts.models import User
@@ -263,7 +263,8 @@ def issue_notice(user: User, inspection: Inspection, title: str, intro: str = ""
 
 def notice_query(user: User, q: str = "", inspection_id: int | None = None) -> Select[Any]:
     """The notices ``user`` may read, newest first; ``q`` searches title and number."""
-    stmt = select(Notice).where(access.visible_notices(user))
+    # Lists never show the issued text: leave it in the database.
+    stmt = select(Notice).options(defer(Notice.content)).where(access.visible_notices(user))
     if q:
         stmt = stmt.where(or_(Notice.title.icontains(q, autoescape=True),
                               Notice.number.icontains(q, autoescape=True)))

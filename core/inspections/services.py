@@ -24,13 +24,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core import access, audit
 from core.accounts.models import User
 from core.db import db, utcnow
 from core.departments.models import DEPARTMENT_KINDS, LOCAL_KINDS, Department
-from core.errors import InputError
+from core.errors import InputError, StateConflict
 from core.inspections.models import (
     CHECK_ANSWERS,
     SEVERITIES,
@@ -53,10 +54,6 @@ EVENT_OWNER = "finding_event"
 #: Who of a responsible unit is told of, and reminded about, its findings.
 UNIT_ROLES = ("liaison", "leader", "member")
 MAX_SPAN = timedelta(days=366)
-
-
-class StateConflict(Exception):
-    """The object moved on (someone else acted first); nothing was overwritten."""
 
 
 def _err(**fields: Any) -> InputError:
@@ -153,6 +150,13 @@ def _validate_inspection(data: InspectionInput, today: date
     if set(data.members) - {u.username for u in members}:
         problems["members"] = _l("Unknown users: %(names)s", names=", ".join(
             sorted(set(data.members) - {u.username for u in members})))
+    taking_part = {d.id for d in departments.values()}
+    outsiders = [u.username for u in members if u.department.kind != "office"
+                 and u.department_id not in taking_part]
+    if outsiders:
+        problems["members"] = _l("%(names)s: only the office and the participating "
+                                 "departments' people take part.",
+                                 names=", ".join(sorted(outsiders)))
     if problems:
         raise _err(**problems)
     return departments, villages, members
@@ -210,13 +214,20 @@ def plan_inspection(user: User, data: InspectionInput, now: datetime | None = No
     inspection.checklist = _checklist(inspection)
     db.session.add(inspection)
     db.session.flush()
-    link = notifications.app_path("inspections.detail", inspection_id=inspection.id)
-    recipients = set(notifications.department_users(inspection.department_ids,
-                                                    exclude=[user.id]))
-    recipients |= {m.user_id for m in inspection.members} - {user.id}
-    notifications.notify(recipients, "inspection.planned", inspection.title, link,
-                         "inspection", inspection.id)
+    _tell_participants(user, inspection, inspection.department_ids,
+                       {m.user_id for m in inspection.members})
     return inspection
+
+
+def _tell_participants(user: User, inspection: Inspection, department_ids: set[int],
+                       member_ids: set[int]) -> None:
+    """Notify the departments and people newly taking part (not the planner)."""
+    recipients = set(notifications.department_users(department_ids, exclude=[user.id]))
+    recipients |= member_ids - {user.id}
+    notifications.notify(recipients, "inspection.planned", inspection.title,
+                         notifications.app_path("inspections.detail",
+                                                inspection_id=inspection.id),
+                         "inspection", inspection.id)
 
 
 def update_inspection(user: User, inspection: Inspection, data: InspectionInput,
@@ -228,7 +239,11 @@ def update_inspection(user: User, inspection: Inspection, data: InspectionInput,
     if version is not None and version != inspection.version:
         raise StateConflict(inspection.id)
     departments, villages, members = _validate_inspection(data, local_day(utcnow()))
+    before = inspection.department_ids
+    before_members = {m.user_id for m in inspection.members}
     _apply_inspection(inspection, data, departments, villages, members)
+    _tell_participants(user, inspection, inspection.department_ids - before,
+                       {m.user_id for m in inspection.members} - before_members)
     has_records = db.session.scalar(select(func.count(InspectionRecord.id)).where(
         InspectionRecord.inspection_id == inspection.id))
     if not has_records:
@@ -289,7 +304,8 @@ class InspectionFilters:
 def inspection_query(user: User, filters: InspectionFilters) -> Select[Any]:
     """Visible inspections, newest start first."""
     stmt = (select(Inspection).where(access.visible_inspections(user))
-            .options(selectinload(Inspection.departments)))
+            .options(selectinload(Inspection.departments), selectinload(Inspection.villages),
+                     selectinload(Inspection.members)))
     if filters.state:
         stmt = stmt.where(Inspection.state == filters.state)
     if filters.q:
@@ -340,6 +356,8 @@ def add_record(user: User, inspection: Inspection, data: RecordInput,
     recorded_at = data.recorded_at or now
     if recorded_at > now + timedelta(minutes=5):
         problems["recorded_at"] = _l("The time is in the future.")
+    elif recorded_at.date() < inspection.start_on - timedelta(days=31):
+        problems["recorded_at"] = _l("The time is long before the inspection.")
     _check_coordinates(data.lat, data.lng, problems)
     codes = {item["code"] for item in inspection.checklist}
     unknown = set(data.answers) - codes
@@ -572,7 +590,11 @@ def supervise_finding(user: User, finding: Finding, reason: str,
         raise PermissionError("only the office lists findings for supervision")
     if finding.state == "closed":
         raise _err(reason=_l("The finding is closed."))
-    supervision.start("finding", finding.id, finding.unit_id, reason, user, now)
+    try:
+        with db.session.begin_nested():  # two at once: the UNIQUE constraint refuses one
+            supervision.start("finding", finding.id, finding.unit_id, reason, user, now)
+    except IntegrityError:
+        raise StateConflict(finding.id) from None
     finding.supervised = True
     _event(finding, user, "supervised", reason, now=now)
     notifications.notify_department(finding.unit_id, "finding.supervised", _subject(finding),

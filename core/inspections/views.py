@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -43,8 +44,8 @@ from core.attachments import storage
 from core.db import db, paginate, utcnow
 from core.departments.models import Department
 from core.departments.services import active_departments, active_local_units
-from core.errors import InputError
-from core.forms import select_choices
+from core.errors import InputError, StateConflict
+from core.forms import local_to_utc, save_uploads, select_choices, submit
 from core.inspections import notices as notice_service
 from core.inspections import services as service
 from core.inspections.labels import (
@@ -52,9 +53,6 @@ from core.inspections.labels import (
     FINDING_STATE_LABELS,
     SEVERITY_LABELS,
     labels,
-    local_to_utc,
-    save_uploads,
-    submit,
 )
 from core.inspections.models import (
     INSPECTION_STATES,
@@ -279,7 +277,7 @@ def _transition(inspection_id: int, action: Callable[..., Any], *args: Any,
             for message in messages:
                 flash(message, "warning")
         return redirect(url_for("inspections.detail", inspection_id=inspection_id))
-    except service.StateConflict:
+    except (StateConflict, StaleDataError):
         db.session.rollback()
         flash(_("Someone else changed this first; nothing was overwritten."), "warning")
         return redirect(url_for("inspections.detail", inspection_id=inspection_id))
@@ -433,7 +431,8 @@ def map_page() -> Any:
     """Findings and on-site records on a map, coloured by state."""
     return render_template("inspections/map.html",
                            tile_url=kernel().settings["ui"]["map_tile_url"],
-                           data_url=url_for("inspections.map_data", **request.args),
+                           data_url=url_for("inspections.map_data",
+                                            state=request.args.get("state", "")),
                            states=FINDING_STATE_LABELS)
 
 

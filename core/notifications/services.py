@@ -39,6 +39,8 @@ KIND_LABELS = {
     "finding.rejected": _l("Rectification not accepted"),
     "finding.supervised": _l("Finding under listed supervision"),
     "notice.issued": _l("Notice issued"),
+    "transfer.received": _l("Case handed over to you"),
+    "transfer.answered": _l("Feedback on a hand-over"),
 }
 
 
@@ -251,13 +253,14 @@ def remind_deadlines(now: datetime, sources: Iterable[DeadlineSource]) -> int:
 
 def deadline_sources() -> list[DeadlineSource]:
     """The deadline sources of the core: office information requests, inspection reports,
-    findings to rectify and the listed-supervision rhythm."""
+    findings to rectify, the listed-supervision rhythm and case hand-overs."""
+    from core.cases.services import transfer_deadline_source
     from core.inspections.services import finding_deadline_source, report_deadline_source
     from core.sharing.requests import deadline_source
     from core.supervision.services import deadline_source as supervision_source
 
     return [deadline_source, report_deadline_source, finding_deadline_source,
-            supervision_source]
+            supervision_source, transfer_deadline_source]
 
 
 def deadline_reminders_job(now: datetime) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -27,7 +27,7 @@ from core.db import db, utcnow
 from core.errors import InputError
 from core.sharing.reports import Quarter
 from core.supervision.models import ENTRY_KINDS, Supervision, SupervisionEntry
-from core.timeutil import day_start, site_zone
+from core.timeutil import due_by, site_zone
 
 MONTH_RE = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
 
@@ -76,12 +76,13 @@ def periods(supervision: Supervision, now: datetime) -> list[Period]:
     for month in _months(first, max(first, last)):
         following = (month.replace(year=month.year + 1, month=1) if month.month == 12
                      else month.replace(month=month.month + 1))
-        out.append(Period("inquiry", f"{month:%Y-%m}", day_start(following)))
+        out.append(Period("inquiry", f"{month:%Y-%m}", due_by(following - timedelta(days=1))))
     quarter = Quarter.of(supervision.started_at)
     final = Quarter.of(max(until, supervision.started_at))
     days = _report_due_days()
     while (quarter.year, quarter.number) <= (final.year, final.number):
-        out.append(Period("report", quarter.label, quarter.due(days)))
+        out.append(Period("report", quarter.label,
+                          due_by(quarter.next.first_day + timedelta(days=days - 1))))
         quarter = quarter.next
     return out
 
@@ -114,7 +115,9 @@ def statuses(supervisions: list[Supervision], now: datetime | None = None
     for s in supervisions:
         filed = {(e.kind, e.period) for e in entries[s.id]}
         expected = periods(s, now)
-        missing = [p for p in expected if p.due_at <= now and (p.kind, p.label) not in filed]
+        # Once supervision has ended, nothing falls due any more.
+        cutoff = min(now, s.ended_at) if s.ended_at else now
+        missing = [p for p in expected if p.due_at < cutoff and (p.kind, p.label) not in filed]
         out[s.id] = Status(s, entries[s.id], missing, expected)
     return out
 

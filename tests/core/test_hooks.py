@@ -273,3 +273,53 @@ def test_hook_finding_assigned(app, make_user):
                 category="environment.ecological_problem", unit="environment",
                 due_on=date.today() + timedelta(days=10)))
     assert listener.heard == [("environment", "environment.ecological_problem", True)]
+
+
+class TransferListener:
+    """A plugin that hears of hand-overs and their feedback."""
+
+    def __init__(self):
+        self.heard = []
+
+    @hookimpl
+    def transfer_received(self, transfer):
+        self.heard.append(("received", transfer.to_department.code, transfer.state))
+
+    @hookimpl
+    def transfer_answered(self, transfer):
+        self.heard.append(("answered", transfer.feedback, transfer.case.department.code))
+
+
+def _hand_over(app, make_user, feedback):
+    from core import audit
+    from core.accounts.models import User
+    from core.cases import services as cases
+    from core.db import db
+
+    make_user("hook.forest", role="liaison", department="natural_resources")
+    make_user("hook.police", role="liaison", department="police")
+    with app.test_request_context():
+        forest = db.session.query(User).filter_by(username="hook.forest").one()
+        police = db.session.query(User).filter_by(username="hook.police").one()
+        with audit.acting_as(forest):
+            case = cases.open_case(forest, cases.CaseInput(
+                title="盗伐林木案", offence_type="forestry.tree_theft"))
+            transfer = cases.send_transfer(forest, case, cases.TransferInput(
+                to="police", reason="涉嫌犯罪"))
+        with audit.acting_as(police):
+            cases.answer(police, transfer, feedback, "说明")
+
+
+def test_hook_transfer_received(app, make_user):
+    listener = TransferListener()
+    kernel(app).pm.register(listener, name="transfer-listener")
+    _hand_over(app, make_user, "not_crime")
+    assert listener.heard[0] == ("received", "police", "sent")
+
+
+def test_hook_transfer_answered(app, make_user):
+    listener = TransferListener()
+    kernel(app).pm.register(listener, name="transfer-listener")
+    _hand_over(app, make_user, "accepted_criminal")
+    # accepted: the case belongs to the police by the time plugins hear of it
+    assert listener.heard[1] == ("answered", "accepted_criminal", "police")

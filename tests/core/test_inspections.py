@@ -309,3 +309,78 @@ def test_board_runs_a_bounded_number_of_queries(app, people, count_queries):
     for unit in ("v_xishan", "environment", "township_gov", "police", "v_nanling"):
         supervised_finding(unit)
     assert measure() == few
+
+
+def test_reminders_before_and_after_the_deadline_and_for_the_rhythm(app, people, runner):
+    from sqlalchemy import select
+
+    from core.accounts.models import User
+    from core.db import db
+    from core.notifications.models import Notification
+
+    office = people["office"]
+    inspection_id = plan(office)
+    record(people["forestry"], inspection_id, "东坡村", 24.7, 112.3)
+    finding = add_finding(office, inspection_id, "v_dongpo", today() + timedelta(days=1))
+    page = f"/findings/{finding}"
+    post(office, f"{page}/supervise", {"supervise-reason": "督办"}, page)
+
+    def kinds(username):
+        with app.app_context():
+            user_id = db.session.scalar(select(User.id).where(User.username == username))
+            return sorted((n.kind, n.object_type) for n in db.session.scalars(
+                select(Notification).where(Notification.user_id == user_id,
+                                           Notification.kind.like("deadline.%"))))
+
+    def run_jobs():
+        result = runner(["jobs", "run", "--only", "core.deadline_reminders"])
+        assert result.exit_code == 0, result.output
+
+    # the deadline is the end of tomorrow: within a day of it, the village is reminded
+    with freeze_time(datetime.combine(today() + timedelta(days=1), datetime.min.time(),
+                                      SHANGHAI) + timedelta(hours=9)):
+        run_jobs()
+        run_jobs()  # idempotent
+    assert ("deadline.approaching", "finding") in kinds("liu.dongpo")
+    assert kinds("liu.dongpo").count(("deadline.approaching", "finding")) == 1
+    assert ("deadline.approaching", "finding") not in kinds("wang.office")
+    # past it: the village again, and the office that assigned it
+    with freeze_time(datetime.combine(today() + timedelta(days=2), datetime.min.time(),
+                                      SHANGHAI) + timedelta(hours=9)):
+        run_jobs()
+    assert ("deadline.passed", "finding") in kinds("liu.dongpo")
+    assert ("deadline.passed", "finding") in kinds("wang.office")
+    # the month's inquiry is the office's to file; once the month is over it is overdue
+    next_month = (datetime.now(SHANGHAI).replace(day=1) + timedelta(days=32)).replace(
+        day=3, hour=9)
+    with freeze_time(next_month):
+        run_jobs()
+    assert ("deadline.passed", "supervision.inquiry") in kinds("wang.office")
+    assert ("deadline.passed", "supervision.inquiry") not in kinds("liu.dongpo")
+
+
+def test_odd_query_strings_are_ignored_not_errors(people):
+    office = people["office"]
+    for path in ("/inspections/map?endpoint=x&_external=1", "/findings/?inspection=²",
+                 "/findings/?inspection=99999999999999999999", "/findings/export.xlsx?inspection=²",
+                 "/findings/?due_before=9999-99-99&state=nope&severity=x",
+                 "/inspections/?since=0001-01-01&state=zzz"):
+        assert office.get(path).status_code == 200, path
+
+
+def test_a_closed_supervised_finding_owes_nothing_more(app, people):
+    office, village = people["office"], people["village"]
+    inspection_id = plan(office)
+    record(people["forestry"], inspection_id, "东坡村", 24.7, 112.3)
+    finding = add_finding(office, inspection_id, "v_dongpo", today() + timedelta(days=20))
+    page = f"/findings/{finding}"
+    post(office, f"{page}/supervise", {"supervise-reason": "督办"}, page)
+    post(village, f"{page}/completion", {"completion-text": "完成"}, page)
+    assert post(office, f"{page}/verify", {"verify-text": "合格"}, page).status_code == 302
+    with app.app_context():
+        from core.supervision import services as supervision
+
+        found = supervision.find("finding", [finding])[finding]
+        assert found.ended_at is not None
+        later = datetime.now(SHANGHAI) + timedelta(days=200)
+        assert supervision.statuses([found], later)[found.id].missing == []

@@ -332,8 +332,12 @@ def test_conflicts_answer_409(people):
     assert stale["message"]
     assert ok(office.get(f"/inspections/{number}"))["scope"] == "东坡村、西山村林区"
     error(office.patch(f"/inspections/{number}", {"title": "x"}), 422, "validation_error")
-    narrowed = ok(office.patch(f"/inspections/{number}", {
+    # a member of a department that no longer takes part must go too
+    error(office.patch(f"/inspections/{number}", {
         "departments": [{"code": "environment", "task": "排污"}],
+        "version": edited["version"]}), 422, "validation_error")
+    narrowed = ok(office.patch(f"/inspections/{number}", {
+        "departments": [{"code": "environment", "task": "排污"}], "members": [],
         "version": edited["version"]}))
     assert {i["plugin"] for i in narrowed["checklist"]} == {"environment"}
 

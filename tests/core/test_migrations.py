@@ -11,7 +11,7 @@ def test_upgrade_heads_matches_the_models(app):
 
 
 def test_database_is_at_every_head(app):
-    assert current_heads(app) == {"0008_inspections"}
+    assert current_heads(app) == {"0009_cases"}
 
 
 def test_version_locations_include_only_loaded_plugins(app_factory, tmp_path):
