@@ -38,6 +38,19 @@ def is_public(view: Callable[..., Any] | None) -> bool:
     return bool(getattr(view, "forestchief_public", False))
 
 
+def for_every_department(view: F) -> F:
+    """Open a plugin's view to the business users of every department, not only those the
+    plugin serves (a department replying to a letter a plugin's department sent it). Sign-in,
+    the refusal of system roles and the view's own object checks still apply."""
+    view.forestchief_every_department = True  # type: ignore[attr-defined]
+    return view
+
+
+def serves_every_department(view: Callable[..., Any] | None) -> bool:
+    """Whether ``view`` was marked :func:`for_every_department`."""
+    return bool(getattr(view, "forestchief_every_department", False))
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """Whether ``user`` may perform ``action`` on ``obj``; plugins vote, any ``False`` vetoes."""
     if user is None or not getattr(user, "is_authenticated", False):

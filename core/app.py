@@ -24,8 +24,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import Babel
-from flask_babel import lazy_gettext as _l
+from flask_babel import Babel, lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, logout_user
@@ -301,7 +300,10 @@ def _install_request_hooks(app: Flask, kern: Kernel) -> None:
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 csrf.protect()
         owner = kern.owner_of(endpoint)
-        if owner and owner not in BUILTIN_PLUGINS and not access.plugin_serves(current_user, owner):
+        open_to_all = (access.serves_every_department(view)
+                       and current_user.role in access.BUSINESS_ROLES)
+        if (owner and owner not in BUILTIN_PLUGINS and not open_to_all
+                and not access.plugin_serves(current_user, owner)):
             if wants_json():
                 return api_error(403, "forbidden",
                                  str(_l("This plugin does not serve your department.")))

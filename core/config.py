@@ -142,6 +142,9 @@ class SecuritySection(_Section):
     login_rate_limit = fields.String(load_default="30 per minute",
                                      validate=lambda v: _is_rate_limit(v))
     session_cookie_secure = fields.Boolean(load_default=False)
+    #: Public tips a client may send (page and API together).
+    tip_rate_limit = fields.String(load_default="10 per hour",
+                                   validate=lambda v: _is_rate_limit(v))
     #: How many reverse proxies in front set X-Forwarded-For (0: none, use the peer address).
     trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
     #: Shared limiter storage for several app servers, e.g. "redis://host:6379".

@@ -104,7 +104,7 @@ def sharing_categories() -> list[dict[str, str]]:
 def offence_types() -> list[dict[str, str]]:
     """Return the offence (case) types this plugin handles.
 
-    Each type is ``{"code": "forestry.illegal_felling", "name_zh": ..., "name_en": ...,
+    Each type is ``{"code": "forestry.tree_theft", "name_zh": ..., "name_en": ...,
     "group": "forest" | "mining" | "wildlife" | "fire" | "other"}``. Answers combine by
     concatenation; a duplicate code stops start-up.
     """
@@ -179,6 +179,22 @@ def transfer_answered(transfer: Any) -> None:
     every plugin inside the receiver's transaction: act only on hand-overs from or to your
     department (e.g. the forestry plugin reopens its administrative handling of a lead the
     police returned). Return values are ignored.
+    """
+
+
+# ------------------------------------------------------------------------------- tips
+
+
+@hookspec(firstresult=True)
+def route_tip(tip: Any) -> str | None:
+    """Return the code of the department that should handle a public tip, or ``None``.
+
+    ``tip`` is a :class:`core.tips.models.Tip` just received (``category`` — an offence type
+    code or ``"other"`` —, ``place_name``, ``lat``/``lng``, ``description``); its contact is
+    not passed on. Stops at the first non-None result (plugins are asked in registration
+    order, the bundled department plugins before installed ones); when every plugin returns
+    ``None`` the tip waits in the office's triage queue. Answer only for the categories your
+    department handles; an unknown or inactive department code sends the tip to triage.
     """
 
 

@@ -5,10 +5,11 @@ Every error under ``/api/`` answers ``{"error": {"code", "message", "fields"}}``
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
 
 from flask import Flask
-from flask_smorest import Api
+from flask_smorest import Api, abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 
@@ -75,3 +76,71 @@ def paginate(stmt: Select[Any], page: int, per_page: int) -> tuple[list[Any], di
     """One page of ``stmt``'s results and the ``X-Total-Count`` header (two queries)."""
     result = db.paginate(stmt, page=page, per_page=per_page, max_per_page=100, error_out=False)
     return list(result.items), {"X-Total-Count": str(result.total or 0)}
+
+
+# ------------------------------------------------------------- endpoints' shared steps
+
+T = TypeVar("T")
+
+CONFLICT_MESSAGE = ("Someone else acted on this first, or it changed since your version; "
+                    "nothing was overwritten. Fetch it again.")
+#: Query arguments that page a list rather than filter it.
+PAGING = ("page", "per_page")
+
+
+def invalid(problems: dict[str, list[str]]) -> NoReturn:
+    """422 in the API's error shape with ``problems`` as ``error.fields``."""
+    abort(422, messages={"json": problems})
+
+
+def act(action: Callable[..., T], *args: Any) -> T:
+    """Call the service ``action(current_user, *args)`` for this request and commit once.
+
+    Its refusals become the API's answers after a rollback: ``PermissionError`` 403,
+    ``InputError`` 422 with its fields, ``StateConflict``, a stale version or a unique
+    constraint lost to a concurrent request 409.
+    """
+    from flask_login import current_user
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from core.errors import InputError, StateConflict
+
+    try:
+        result = action(current_user, *args)
+        db.session.commit()
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    except InputError as exc:
+        db.session.rollback()
+        invalid(exc.fields)
+    except (StateConflict, StaleDataError, IntegrityError):
+        db.session.rollback()
+        abort(409, message=CONFLICT_MESSAGE)
+    return result
+
+
+def found(obj: T | None) -> T:
+    """``obj``, or 404 (not there, or not visible to the user: the same answer)."""
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def filters_of(args: dict[str, Any]) -> dict[str, Any]:
+    """The query arguments without the paging ones."""
+    return {k: v for k, v in args.items() if k not in PAGING}
+
+
+def page(stmt: Select[Any], args: dict[str, Any],
+         wrap: Callable[[list[Any]], list[Any]] = list) -> tuple[list[Any], int, dict[str, str]]:
+    """One page of ``stmt`` (rows passed through ``wrap``) with ``X-Total-Count``."""
+    items, headers = paginate(stmt, args["page"], args["per_page"])
+    return wrap(items), 200, headers
+
+
+def page_of(items: Sequence[T], args: dict[str, Any]) -> tuple[list[T], int, dict[str, str]]:
+    """One page of a short list already in memory, with ``X-Total-Count``."""
+    start = (args["page"] - 1) * args["per_page"]
+    return list(items[start:start + args["per_page"]]), 200, {"X-Total-Count": str(len(items))}

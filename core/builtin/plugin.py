@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from core.access import BUSINESS_ROLES
+from core.access import BUSINESS_ROLES, is_office
 from core.hookspecs import hookimpl
 
 #: The five categories of lianzhou art. 5.
@@ -45,9 +45,9 @@ def plugin_title() -> Any:
 
 @hookimpl
 def blueprints() -> list[Any]:
-    from core.accounts.views import account_bp
-    from core.accounts.views import bp as auth_bp
+    from core.accounts.views import account_bp, bp as auth_bp
     from core.api.resources import blp as api_core
+    from core.cases.api import blp as api_cases
     from core.cases.views import bp as cases_bp
     from core.departments.views import bp as departments_bp
     from core.inspections.api import blp as api_inspections
@@ -62,12 +62,15 @@ def blueprints() -> list[Any]:
     from core.sharing.request_api import blp as api_requests
     from core.sharing.request_views import bp as requests_bp
     from core.sharing.views import bp as sharing_bp
+    from core.tips.api import blp as api_tips
+    from core.tips.views import bp as tips_bp
     from core.views import admin_bp, audit_bp, main_bp
 
     return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
-            inspections_bp, findings_bp, notices_bp, cases_bp, admin_bp, audit_bp, notifications_bp,
+            inspections_bp, findings_bp, notices_bp, cases_bp, tips_bp, admin_bp, audit_bp,
+            notifications_bp,
             api_core, api_sharing, api_requests, api_reports, api_notifications,
-            api_inspections]
+            api_inspections, api_cases, api_tips]
 
 
 @hookimpl
@@ -106,6 +109,11 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
                           "icon": "folder2-open", "order": 26, "group": enforcement})
             items.append({"endpoint": "cases.ledger", "label": _l("Hand-over ledger"),
                           "icon": "arrow-left-right", "order": 27, "group": enforcement})
+            items.append({"endpoint": "tips.index", "label": _l("Public tips"),
+                          "icon": "megaphone", "order": 28, "group": enforcement})
+            if is_office(user):
+                items.append({"endpoint": "tips.rewards", "label": _l("Rewards"),
+                              "icon": "award", "order": 29, "group": enforcement})
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",

@@ -21,7 +21,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core import access, audit
 from core.accounts.models import User
@@ -37,6 +38,7 @@ from core.db import db, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.notifications import services as notifications
+from core.supervision import services as supervision
 from core.timeutil import day_start
 
 CASE_OWNER = "case"
@@ -89,10 +91,20 @@ class CaseInput:
     finding_id: int | None = None
 
 
-def _validate_case(data: CaseInput) -> None:
+def _validate_case(user: User, data: CaseInput) -> None:
     problems: dict[str, Any] = {}
     if not data.title.strip():
         problems["title"] = _l("A title is required.")
+    elif len(data.title.strip()) > 200:
+        problems["title"] = _l("At most %(n)d characters.", n=200)
+    if len(data.place_name.strip()) > 200:
+        problems["place_name"] = _l("At most %(n)d characters.", n=200)
+    if data.finding_id is not None:
+        from core.inspections.models import Finding
+
+        if db.session.scalar(select(Finding.id).where(
+                Finding.id == data.finding_id, access.visible_findings(user))) is None:
+            problems["finding_id"] = _l("No finding with this number that you may see.")
     if data.kind not in CASE_KINDS:
         problems["kind"] = _l("Choose a case or a lead.")
     if data.offence_type not in offence_type_codes():
@@ -105,8 +117,10 @@ def _validate_case(data: CaseInput) -> None:
         if not party.name.strip() or party.kind not in PARTY_KINDS:
             problems["parties"] = _l("Party %(n)d needs a name and a kind (person or "
                                      "company).", n=index + 1)
-        elif len(party.id_number.strip()) > 40:
-            problems["parties"] = _l("Party %(n)d: the ID number is too long.", n=index + 1)
+        elif (len(party.id_number.strip()) > 40 or len(party.name.strip()) > 200
+              or len(party.note.strip()) > 500):
+            problems["parties"] = _l("Party %(n)d: the name, ID number or note is too long.",
+                                     n=index + 1)
     if problems:
         raise InputError.of(**problems)
 
@@ -116,7 +130,7 @@ def open_case(user: User, data: CaseInput, now: datetime | None = None) -> Case:
     if (user.role not in access.BUSINESS_ROLES
             or user.department.kind not in ("office", "department")):
         raise PermissionError("departments open cases")
-    _validate_case(data)
+    _validate_case(user, data)
     case_ = Case(kind=data.kind, title=data.title.strip(), offence_type=data.offence_type,
                  department_id=user.department_id, place_name=data.place_name.strip(),
                  lat=data.lat, lng=data.lng, facts=data.facts.strip(),
@@ -133,6 +147,8 @@ def open_case(user: User, data: CaseInput, now: datetime | None = None) -> Case:
 
 def close_case(user: User, case_: Case, outcome: str, now: datetime | None = None) -> None:
     """The handling department concludes the case, once every hand-over is confirmed."""
+    if case_.state == "closed":
+        raise StateConflict(case_.id)
     if not access.may_handle_case(user, case_):
         raise PermissionError("not the handling department")
     pending = db.session.scalar(select(func.count(Transfer.id)).where(
@@ -145,7 +161,67 @@ def close_case(user: User, case_: Case, outcome: str, now: datetime | None = Non
     case_.state = "closed"
     case_.outcome = outcome.strip()
     case_.closed_at = now or utcnow()
+    if case_.supervised:
+        supervision.end("case", case_.id, case_.closed_at)
     db.session.flush()
+
+
+# ------------------------------------------------------------------ listed supervision
+
+
+def supervise_case(user: User, case_: Case, reason: str, now: datetime | None = None) -> None:
+    """The office lists a major case for supervision (挂牌督办): the rhythm of
+    ``core.supervision`` (monthly inquiry, quarterly report) applies until it is concluded."""
+    if not access.is_office(user):
+        raise PermissionError("only the office lists cases for supervision")
+    if case_.state != "open":
+        raise InputError.of(reason=_l("The case is concluded."))
+    try:
+        with db.session.begin_nested():  # two at once: the UNIQUE constraint refuses one
+            supervision.start("case", case_.id, case_.department_id, reason, user, now)
+    except IntegrityError:
+        raise StateConflict(case_.id) from None
+    case_.supervised = True
+    db.session.flush()
+    notifications.notify_department(case_.department_id, "case.supervised", case_.title,
+                                    notifications.app_path("cases.detail", case_id=case_.id),
+                                    "case", case_.id, roles=ACTING_ROLES)
+
+
+def may_write_supervision(user: User, case_: Case, kind: str) -> bool:
+    """Monthly inquiries are the office's; quarterly reports the handling department's
+    liaison or leader (or the office)."""
+    if not case_.supervised or case_.state != "open":
+        return False
+    if kind == "inquiry":
+        return access.is_office(user)
+    return access.is_office(user) or (user.department_id == case_.department_id
+                                      and user.role in ACTING_ROLES)
+
+
+def add_supervision_entry(user: User, case_: Case, kind: str, period: str, text: str,
+                          now: datetime | None = None) -> Any:
+    if not may_write_supervision(user, case_, kind):
+        raise PermissionError("not yours to write")
+    found = supervision.find("case", [case_.id]).get(case_.id)
+    if found is None:
+        raise PermissionError("not supervised")
+    return supervision.add_entry(found, kind, period, text, user, now)
+
+
+def describe_cases(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """``{id: (subject, link)}`` for reminders about supervised cases."""
+    return {c.id: (c.title, notifications.app_path("cases.detail", case_id=c.id))
+            for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))}
+
+
+def supervision_board(user: User, now: datetime | None = None, limit: int = 100
+                      ) -> list[tuple[Case, Any]]:
+    """Supervised open cases the user may see, those with missing entries first."""
+    cases = list(db.session.scalars(select(Case).where(
+        access.visible_cases(user), Case.supervised.is_(True), Case.state == "open")
+        .order_by(Case.created_at, Case.id).limit(limit)))
+    return supervision.board("case", cases, now)
 
 
 def get_visible_case(user: User, case_id: int) -> Case | None:
@@ -247,10 +323,13 @@ def send_transfer(user: User, case_: Case, data: TransferInput,
         problems["to"] = _l("Choose another department.")
     if not data.reason.strip():
         problems["reason"] = _l("Say why it is handed over.")
+    # One hand-over at a time: lock the case row (PostgreSQL; SQLite serialises writers),
+    # then look for one not yet confirmed by both sides.
+    db.session.execute(select(Case.id).where(Case.id == case_.id).with_for_update())
     busy = db.session.scalar(select(func.count(Transfer.id)).where(
-        Transfer.case_id == case_.id, Transfer.state.in_(("sent", "acknowledged"))))
+        Transfer.case_id == case_.id, Transfer.state != "confirmed"))
     if busy:
-        problems["to"] = _l("A hand-over of this case is still waiting for its feedback.")
+        problems["to"] = _l("A hand-over of this case is not finished yet.")
     if problems:
         raise InputError.of(**problems)
     assert target is not None
@@ -432,7 +511,3 @@ def transfer_deadline_source(now: datetime) -> list[notifications.Reminder]:
             object_type="transfer", object_id=t.id, due_at=due))
     return reminders
 
-
-def has_pending_transfer(case_id: int) -> Any:
-    """SQL: the case has a hand-over that is not confirmed."""
-    return exists().where(Transfer.case_id == case_id, Transfer.state != "confirmed")

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -34,6 +32,8 @@ from core.db import db, paginate, utcnow
 from core.departments.services import active_departments
 from core.exports import xlsx_response
 from core.forms import save_uploads, select_choices, submit
+from core.supervision import services as supervision
+from core.supervision.forms import EntryForm, SuperviseForm, entry_form
 from core.timeutil import parse_day
 
 bp = business_only(Blueprint("cases", __name__, url_prefix="/cases"))
@@ -143,7 +143,8 @@ def index() -> Any:
     filters = _case_filters()
     page = paginate(service.case_query(current_user, filters),
                     per_page=kernel().settings["ui"]["per_page"])
-    return render_template("cases/index.html", page=page, filters=filters,
+    return render_template("cases/index.html", page=page, filters=filters, now=utcnow(),
+                           supervised=service.supervision_board(current_user),
                            offences=offence_choices(),
                            departments=[d for d in active_departments()
                                         if d.kind == "department"],
@@ -187,10 +188,18 @@ def _transfer_form() -> TransferForm:
     return form
 
 
+def _entry_form(case_: Case, found: Any) -> EntryForm | None:
+    return entry_form(found, lambda kind: service.may_write_supervision(current_user, case_,
+                                                                        kind))
+
+
 def _render(case_: Case, status: int = 200, **forms: Any) -> Any:
     transfers = service.transfers_of(case_)
+    found = supervision.find("case", [case_.id]).get(case_.id)
     defaults = {"transfer_form": _transfer_form(), "feedback_form": FeedbackForm(
-        prefix="feedback"), "close_form": CloseForm(prefix="close"), "action_form": EmptyForm()}
+        prefix="feedback"), "close_form": CloseForm(prefix="close"), "action_form": EmptyForm(),
+        "supervise_form": SuperviseForm(prefix="supervise"),
+        "entry_form": _entry_form(case_, found)}
     defaults.update(forms)
     return render_template(
         "cases/detail.html", case=case_, transfers=transfers, now=utcnow(),
@@ -198,6 +207,10 @@ def _render(case_: Case, status: int = 200, **forms: Any) -> Any:
         files=storage.attachments_of(service.CASE_OWNER, [case_.id])[case_.id],
         materials=storage.attachments_of(service.TRANSFER_OWNER, [t.id for t in transfers]),
         may_handle=access.may_handle_case(current_user, case_),
+        supervision=supervision.statuses([found])[found.id] if found else None,
+        may_supervise=(access.is_office(current_user) and case_.state == "open"
+                       and not case_.supervised),
+        entry_kinds=supervision.KIND_LABELS,
         acting=current_user.role in service.ACTING_ROLES, **defaults, **_labels()), status
 
 
@@ -278,6 +291,28 @@ def close(case_id: int) -> Any:
     return _step(case_id, "close_form", form,
                  lambda c: service.close_case(current_user, c, form.outcome.data or ""),
                  _("Case concluded."), "outcome")
+
+
+@bp.route("/<int:case_id>/supervise", methods=["POST"])
+def supervise(case_id: int) -> Any:
+    """The office lists the case for supervision."""
+    form = SuperviseForm(prefix="supervise")
+    return _step(case_id, "supervise_form", form,
+                 lambda c: service.supervise_case(current_user, c, form.reason.data or ""),
+                 _("The case is under listed supervision."), "reason")
+
+
+@bp.route("/<int:case_id>/supervision", methods=["POST"])
+def supervision_entry(case_id: int) -> Any:
+    """A monthly inquiry or a quarterly report on a supervised case."""
+    case_ = _visible(case_id)
+    form = _entry_form(case_, supervision.find("case", [case_.id]).get(case_.id))
+    if form is None:
+        abort(403)
+    return _step(case_id, "entry_form", form,
+                 lambda c: service.add_supervision_entry(current_user, c, form.kind.data,
+                                                         form.period.data, form.text.data or ""),
+                 _("Entry filed."), "text")
 
 
 @bp.route("/<int:case_id>/files/<int:attachment_id>")

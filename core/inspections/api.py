@@ -9,25 +9,33 @@ Units and departments appear as their codes, people as their user names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import Select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import business_only
-from core.api import DAY_RANGE, ID_RANGE, TOTAL_HEADER, ErrorSchema, PageArgs, paginate
+from core.api import (
+    DAY_RANGE,
+    ID_RANGE,
+    TOTAL_HEADER,
+    ErrorSchema,
+    PageArgs,
+    act as _act,
+    filters_of as _filters,
+    found as _found,
+    invalid as _invalid,
+    page as _page,
+    page_of as _page_of,
+)
 from core.db import db, utcnow
 from core.departments.services import active_local_units
-from core.errors import InputError
-from core.inspections import notices
-from core.inspections import services as service
+from core.inspections import notices, services as service
 from core.inspections.models import (
     CHECK_ANSWERS,
     EVENT_KINDS,
@@ -45,11 +53,7 @@ from core.timeutil import local_day
 blp = business_only(Blueprint("api_inspections", __name__, url_prefix="/api/v1",
                               description="Joint inspections, findings and notices"))
 
-T = TypeVar("T")
 
-CONFLICT_MESSAGE = ("Someone else acted on this first, or it changed since your version; "
-                    "nothing was overwritten. Fetch it again.")
-PAGING = ("page", "per_page")
 #: The computed finding states the list accepts besides the stored ones.
 FINDING_FILTER_STATES = ("", *FINDING_STATES, "overdue", "not_closed")
 
@@ -57,34 +61,10 @@ FINDING_FILTER_STATES = ("", *FINDING_STATES, "overdue", "not_closed")
 # --------------------------------------------------------------------------- helpers
 
 
-def _invalid(problems: dict[str, list[str]]) -> NoReturn:
-    """422 in the API's error shape with ``problems`` as ``error.fields``."""
-    abort(422, messages={"json": problems})
 
 
-def _act(action: Callable[..., T], *args: Any) -> T:
-    """Call the service ``action(current_user, *args)`` for this request and commit once;
-    map its refusals to the API's answers (403, 422 with fields, 409) after a rollback."""
-    try:
-        result = action(current_user, *args)
-        db.session.commit()
-    except PermissionError:
-        db.session.rollback()
-        abort(403)
-    except InputError as exc:
-        db.session.rollback()
-        _invalid(exc.fields)
-    except (service.StateConflict, StaleDataError):
-        db.session.rollback()
-        abort(409, message=CONFLICT_MESSAGE)
-    return result
 
 
-def _found(obj: T | None) -> T:
-    """``obj``, or 404 (not there, or not visible to the user: the same answer)."""
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _inspection(inspection_id: int) -> Inspection:
@@ -105,21 +85,10 @@ def _named_inspection(inspection_id: int) -> Inspection:
     return found
 
 
-def _filters(args: dict[str, Any]) -> dict[str, Any]:
-    """The query arguments without the paging ones."""
-    return {k: v for k, v in args.items() if k not in PAGING}
 
 
-def _page(stmt: Select[Any], args: dict[str, Any]) -> tuple[list[Any], int, dict[str, str]]:
-    """One page of ``stmt`` with ``X-Total-Count``."""
-    items, headers = paginate(stmt, args["page"], args["per_page"])
-    return items, 200, headers
 
 
-def _page_of(items: Sequence[T], args: dict[str, Any]) -> tuple[list[T], int, dict[str, str]]:
-    """One page of a short list already in memory, with ``X-Total-Count``."""
-    start = (args["page"] - 1) * args["per_page"]
-    return list(items[start:start + args["per_page"]]), 200, {"X-Total-Count": str(len(items))}
 
 
 def _due_day(moment: datetime) -> date:
@@ -598,6 +567,113 @@ def create_record(data: dict[str, Any], inspection_id: int) -> Any:
     starts a planned inspection.
     """
     return _act(service.add_record, _inspection(inspection_id), service.RecordInput(**data))
+
+
+# ------------------------------------------------------------------------------ photos
+
+
+class PhotoSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    original_name = fields.String(dump_only=True,
+                                  metadata={"description": "file name, for download only"})
+    content_type = fields.String(dump_only=True)
+    size = fields.Integer(dump_only=True)
+    uploaded_by = fields.Function(lambda a: a.uploaded_by.username, dump_only=True)
+    uploaded_at = fields.DateTime(dump_only=True)
+    url = fields.Function(lambda a: _photo_url(a), dump_only=True,
+                          metadata={"description": "download address"})
+
+
+def _photo_url(attachment: Any) -> str:
+    """Where a record's or a step's photo is downloaded (its owner's visibility applies)."""
+    from core.inspections.models import InspectionRecord
+
+    if attachment.owner_type == service.RECORD_OWNER:
+        record = db.session.get(InspectionRecord, attachment.owner_id)
+        return url_for("inspections.record_file", inspection_id=record.inspection_id,
+                       record_id=record.id, attachment_id=attachment.id)
+    event = db.session.get(FindingEvent, attachment.owner_id)
+    return url_for("findings.download", finding_id=event.finding_id,
+                   attachment_id=attachment.id)
+
+
+def _upload(action: Callable[..., Any], *args: Any) -> Any:
+    """Store one uploaded file through ``action`` (403 / 422 as usual); one commit; the
+    file is removed again if the commit fails."""
+    from core.attachments import storage
+    from core.attachments.storage import Upload, UploadError
+
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        _invalid({"file": ["Send the file in the multipart field 'file'."]})
+    try:
+        saved = action(current_user, *args, Upload(upload.filename, upload.stream))
+    except PermissionError:
+        db.session.rollback()
+        abort(403)
+    except UploadError as exc:
+        db.session.rollback()
+        _invalid({"file": [str(exc)]})
+    try:
+        db.session.commit()
+    except Exception:
+        storage.discard([saved])
+        raise
+    return saved
+
+
+def _record(inspection: Inspection, record_id: int) -> Any:
+    from core.inspections.models import InspectionRecord
+
+    record = db.session.get(InspectionRecord, record_id)
+    return _found(record if record is not None and record.inspection_id == inspection.id
+                  else None)
+
+
+@blp.route("/inspections/<int:inspection_id>/records/<int:record_id>/photos")
+@blp.response(200, PhotoSchema(many=True))
+def list_record_photos(inspection_id: int, record_id: int) -> Any:
+    """The photos of an on-site record, with their download addresses."""
+    from core.attachments import storage
+
+    record = _record(_inspection(inspection_id), record_id)
+    photos = storage.attachments_of(service.RECORD_OWNER, [record.id])[record.id]
+    return photos
+
+
+@blp.route("/inspections/<int:inspection_id>/records/<int:record_id>/photos",
+           methods=["POST"])
+@blp.response(201, PhotoSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def add_record_photo(inspection_id: int, record_id: int) -> Any:
+    """Attach a photo (multipart field ``file``, checked by content) to an on-site record."""
+    inspection = _inspection(inspection_id)
+    return _upload(service.add_record_photo, inspection, _record(inspection, record_id))
+
+
+def _event(finding: Finding, event_id: int) -> Any:
+    event = db.session.get(FindingEvent, event_id)
+    return _found(event if event is not None and event.finding_id == finding.id else None)
+
+
+@blp.route("/findings/<int:finding_id>/events/<int:event_id>/photos")
+@blp.response(200, PhotoSchema(many=True))
+def list_event_photos(finding_id: int, event_id: int) -> Any:
+    """The photos of one step of a finding (progress, completion)."""
+    from core.attachments import storage
+
+    event = _event(_finding(finding_id), event_id)
+    photos = storage.attachments_of(service.EVENT_OWNER, [event.id])[event.id]
+    return photos
+
+
+@blp.route("/findings/<int:finding_id>/events/<int:event_id>/photos", methods=["POST"])
+@blp.response(201, PhotoSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def add_event_photo(finding_id: int, event_id: int) -> Any:
+    """Attach a photo (multipart field ``file``) to the unit's progress or completion report."""
+    finding = _finding(finding_id)
+    return _upload(service.add_event_photo, finding, _event(finding, event_id))
 
 
 # ---------------------------------------------------------------------------- findings

@@ -17,14 +17,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     MultipleFileField,
-    SelectField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -50,7 +48,7 @@ from core.inspections.models import (
 )
 from core.sharing.views import category_choices, category_label
 from core.supervision import services as supervision
-from core.supervision.models import ENTRY_KINDS
+from core.supervision.forms import EntryForm, SuperviseForm, entry_form
 from core.timeutil import parse_day
 
 bp = business_only(Blueprint("findings", __name__, url_prefix="/findings"))
@@ -78,17 +76,6 @@ class VerifyForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20_000)])
-
-
-class SuperviseForm(FlaskForm):
-    reason = TextAreaField(_l("Why it is supervised"), validators=[DataRequired(),
-                                                                    Length(max=5_000)])
-
-
-class EntryForm(FlaskForm):
-    kind = SelectField(_l("Entry"), validators=[DataRequired()])
-    period = SelectField(_l("Period"), validators=[DataRequired()])
-    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20_000)])
 
 
 # --------------------------------------------------------------------------- findings
@@ -152,14 +139,8 @@ def _visible_finding(finding_id: int) -> Finding:
 
 
 def _entry_form(finding: Finding, found: Any) -> EntryForm | None:
-    kinds = [k for k in ENTRY_KINDS if service.may_write_supervision(current_user, finding, k)]
-    if not kinds or found is None:
-        return None
-    form = EntryForm(prefix="entry")
-    form.kind.choices = [(k, str(supervision.KIND_LABELS[k])) for k in kinds]
-    form.period.choices = [(p.label, f"{p.label} · {p.kind_label}")
-                           for p in supervision.open_periods(found) if p.kind in kinds]
-    return form
+    return entry_form(found, lambda kind: service.may_write_supervision(current_user, finding,
+                                                                        kind))
 
 
 def _render_finding(finding: Finding, status: int = 200, **forms: Any) -> Any:

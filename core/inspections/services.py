@@ -386,6 +386,31 @@ def add_record(user: User, inspection: Inspection, data: RecordInput,
     return record
 
 
+def add_record_photo(user: User, inspection: Inspection, record: InspectionRecord,
+                     upload: Any) -> Any:
+    """Attach a photo to an on-site record (its department or the office, while the
+    inspection runs). The file is checked by content; caller commits."""
+    from core.attachments import storage
+
+    if record.inspection_id != inspection.id or not access.may_record_on_site(user, inspection):
+        raise PermissionError("not yours to add photos to")
+    if not (access.is_office(user) or user.department_id == record.department_id):
+        raise PermissionError("another department's record")
+    return storage.save(upload, RECORD_OWNER, record.id, user)
+
+
+def add_event_photo(user: User, finding: Finding, event: FindingEvent, upload: Any) -> Any:
+    """Attach a photo to a progress or completion report of the responsible unit (by its
+    people, until the finding is closed). Caller commits."""
+    from core.attachments import storage
+
+    if (event.finding_id != finding.id or event.kind not in ("progress", "completion")
+            or finding.state == "closed" or user.department_id != finding.unit_id
+            or user.role not in access.BUSINESS_ROLES):
+        raise PermissionError("not yours to add photos to")
+    return storage.save(upload, EVENT_OWNER, event.id, user)
+
+
 def records_of(inspection: Inspection) -> list[InspectionRecord]:
     return list(db.session.scalars(select(InspectionRecord).where(
         InspectionRecord.inspection_id == inspection.id)
@@ -740,15 +765,10 @@ def supervision_board(user: User, now: datetime | None = None, limit: int = 100
     Three queries (findings, their supervisions, the entries) whatever the volume; at most
     ``limit`` findings (the oldest deadlines first).
     """
-    now = now or utcnow()
     findings = list(db.session.scalars(select(Finding).where(
         access.visible_findings(user), Finding.supervised.is_(True), Finding.state != "closed")
         .order_by(Finding.due_at, Finding.id).limit(limit)))
-    found = supervision.find("finding", [f.id for f in findings])
-    states = supervision.statuses(list(found.values()), now)
-    rows = [(f, states[found[f.id].id]) for f in findings if f.id in found]
-    rows.sort(key=lambda fs: not fs[1].overdue)
-    return rows
+    return supervision.board("finding", findings, now)
 
 
 # ------------------------------------------------------------------------- reminders

@@ -16,9 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -46,8 +44,7 @@ from core.departments.models import Department
 from core.departments.services import active_departments, active_local_units
 from core.errors import InputError, StateConflict
 from core.forms import local_to_utc, save_uploads, select_choices, submit
-from core.inspections import notices as notice_service
-from core.inspections import services as service
+from core.inspections import notices as notice_service, services as service
 from core.inspections.labels import (
     FINDING_FILTER_LABELS,
     FINDING_STATE_LABELS,

@@ -40,6 +40,10 @@ KIND_LABELS = {
     "finding.supervised": _l("Finding under listed supervision"),
     "notice.issued": _l("Notice issued"),
     "transfer.received": _l("Case handed over to you"),
+    "case.supervised": _l("Case under listed supervision"),
+    "tip.received": _l("Public tip to handle"),
+    "tip.triage": _l("Public tip to triage"),
+    "reward.recorded": _l("Reward to approve"),
     "transfer.answered": _l("Feedback on a hand-over"),
 }
 

@@ -14,8 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.access import business_only
 from core.api import DAY_RANGE, TOTAL_HEADER, ErrorSchema, PageArgs, paginate
 from core.app import api_error
-from core.attachments.storage import Upload as UploadedFile
-from core.attachments.storage import UploadError, discard
+from core.attachments.storage import Upload as UploadedFile, UploadError, discard
 from core.db import db
 from core.sharing import services
 from core.sharing.models import SENSITIVITIES

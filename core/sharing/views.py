@@ -14,8 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 

@@ -122,6 +122,17 @@ def statuses(supervisions: list[Supervision], now: datetime | None = None
     return out
 
 
+def board(subject_type: str, subjects: list[Any], now: datetime | None = None
+          ) -> list[tuple[Any, Status]]:
+    """``[(subject, status)]`` for supervised ``subjects`` (objects with ``.id``), those
+    with missing entries first (two queries whatever the number)."""
+    found = find(subject_type, [s.id for s in subjects])
+    states = statuses(list(found.values()), now)
+    rows = [(s, states[found[s.id].id]) for s in subjects if s.id in found]
+    rows.sort(key=lambda row: not row[1].overdue)
+    return rows
+
+
 def find(subject_type: str, subject_ids: Iterable[int]) -> dict[int, Supervision]:
     """The supervisions (active or ended) of these subjects, by subject id (one query)."""
     ids = list(subject_ids)
@@ -199,9 +210,10 @@ Describer = Callable[[list[int]], dict[int, tuple[str, str]]]
 
 
 def _describers() -> dict[str, Describer]:
+    from core.cases.services import describe_cases
     from core.inspections.services import describe_findings
 
-    return {"finding": describe_findings}
+    return {"finding": describe_findings, "case": describe_cases}
 
 
 def deadline_source(now: datetime) -> list[Any]:

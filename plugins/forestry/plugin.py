@@ -1,6 +1,8 @@
 """Forestry plugin (natural-resources office): permits, felling areas, forest-land use, cases.
 
-Table of contents: every hook this plugin answers. Registers arrive in later issues.
+Table of contents: every hook this plugin answers. The registers (logging permits,
+forest-land use permits, administrative forest and mining cases with their technical
+support) live in ``models``/``services``; their pages in ``views``, their API in ``api``.
 """
 
 from __future__ import annotations
@@ -10,19 +12,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from core.hookspecs import hookimpl
-from core.plugin_kit import info_group, landing_blueprint, landing_widget, takes_part
+from core.plugin_kit import info_group, landing_widget, takes_part
+from plugins.forestry import services
 
-NAME = "forestry"
+NAME = services.PLUGIN
 TITLE = _l("Forestry")
-DUTIES = [
-    _l("Logging permits (林木采伐许可证) issued and felling-area status"),
-    _l("Forest-land use permits (使用林地许可)"),
-    _l("Forest resource survey, monitoring and ownership registration"),
-    _l("Mineral and forest resource protection, mine geological restoration"),
-    _l("Administrative forest cases, technical experts and valuation reports for the police"),
-]
-
-bp = landing_blueprint(NAME, __name__, TITLE, DUTIES)
 
 
 @hookimpl
@@ -32,7 +26,10 @@ def plugin_title() -> Any:
 
 @hookimpl
 def blueprints() -> list[Any]:
-    return [bp]
+    from plugins.forestry.api import blp
+    from plugins.forestry.views import bp
+
+    return [bp, blp]
 
 
 @hookimpl
@@ -58,33 +55,40 @@ def sharing_categories() -> list[dict[str, str]]:
 
 @hookimpl
 def offence_types() -> list[dict[str, str]]:
-    return [
-        {"code": "forestry.tree_theft", "name_zh": "盗伐林木", "name_en": "Theft of trees",
-         "group": "forest"},
-        {"code": "forestry.excessive_felling", "name_zh": "滥伐林木",
-         "name_en": "Excessive or unpermitted felling", "group": "forest"},
-        {"code": "forestry.illegal_land_occupation", "name_zh": "非法占用林地",
-         "name_en": "Illegal occupation of forest land", "group": "forest"},
-        {"code": "forestry.illegal_timber", "name_zh": "非法收购、加工、运输盗伐滥伐的林木",
-         "name_en": "Illegal purchase, processing or transport of timber", "group": "forest"},
-        {"code": "forestry.unlicensed_mining", "name_zh": "无证勘查开采",
-         "name_en": "Unlicensed exploration or mining", "group": "mining"},
-        {"code": "forestry.disguised_mining", "name_zh": "以采代探、变相开采",
-         "name_en": "Disguised mining", "group": "mining"},
-        {"code": "forestry.cross_boundary_mining", "name_zh": "越界开采",
-         "name_en": "Cross-boundary mining", "group": "mining"},
-        {"code": "forestry.reopened_mine", "name_zh": "关闭矿山擅自复采",
-         "name_en": "Reopening a closed mine", "group": "mining"},
-        {"code": "forestry.sand_stone_soil", "name_zh": "非法占用耕地林地采砂取石取土",
-         "name_en": "Occupying farmland or forest land for sand, stone or soil",
-         "group": "mining"},
+    # licheng 四(二)1: the seven kinds of forest offence, as the administrative side handles
+    # them (the police plugin has the criminal fire and wildlife types).
+    forest = [
+        ("tree_theft", "盗伐林木", "Theft of trees"),
+        ("excessive_felling", "滥伐林木", "Excessive or unpermitted felling"),
+        ("illegal_land_occupation", "非法占用林地", "Illegal occupation of forest land"),
+        ("illegal_timber", "非法收购、加工、运输非法来源林木",
+         "Illegal purchase, processing or transport of timber"),
+        ("forest_fire", "故意放火或过失烧毁森林、林木",
+         "Setting fire to or negligently burning forest (administrative)"),
+        ("wildlife_plants", "破坏野生动植物资源",
+         "Harm to wild animals and protected plants (administrative)"),
+        ("other_forest", "其他破坏森林资源违法行为", "Other harm to forest resources"),
     ]
+    # jiaocheng 三: the six kinds of illegal mining and land occupation.
+    mining = [
+        ("unlicensed_mining", "无证勘查、开采", "Unlicensed exploration or mining"),
+        ("disguised_mining", "以工程名义变相开采", "Disguised mining under a project's name"),
+        ("cross_boundary_mining", "越层越界采矿", "Mining beyond the licensed layer or area"),
+        ("reopened_mine", "擅自打开关闭废弃矿井、偷采盗采",
+         "Reopening a closed mine, stealing minerals"),
+        ("sand_stone_soil", "违法占用耕地、林地挖砂、采石、采矿、取土",
+         "Occupying farmland or forest land for sand, stone, ore or soil"),
+        ("other_mining", "其他私挖滥采行为", "Other illegal mining"),
+    ]
+    return ([{"code": f"{NAME}.{code}", "name_zh": zh, "name_en": en, "group": "forest"}
+             for code, zh, en in forest]
+            + [{"code": f"{NAME}.{code}", "name_zh": zh, "name_en": en, "group": "mining"}
+               for code, zh, en in mining])
 
 
 @hookimpl
 def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, Any]]:
-    # Entered by hand until the permit and case registers exist (they will pre-fill these).
-    if NAME not in department.enabled_plugins:
+    if not services.serves(department):
         return []
     return [{
         "code": "forestry.quarterly",
@@ -93,18 +97,39 @@ def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, A
             {"name": "logging_permits", "label": _l("Logging permits issued"), "type": "int"},
             {"name": "logging_volume_m3", "label": _l("Permitted volume (m³)"),
              "type": "float"},
+            {"name": "logging_area_mu", "label": _l("Permitted logging area (mu)"),
+             "type": "float"},
             {"name": "felling_areas", "label": _l("Felling areas checked"), "type": "int"},
             {"name": "land_use_permits", "label": _l("Forest-land use permits"),
              "type": "int"},
+            {"name": "land_use_area_mu", "label": _l("Forest land approved for use (mu)"),
+             "type": "float"},
             {"name": "forest_cases", "label": _l("Forest cases handled"), "type": "int"},
+            {"name": "cases_transferred", "label": _l("Cases handed over to the police"),
+             "type": "int"},
         ],
-        "values": {},
+        "values": services.quarterly_figures(department, quarter),
     }]
 
 
 @hookimpl
+def route_tip(tip: Any) -> str | None:
+    return services.tip_department(getattr(tip, "category", None))
+
+
+@hookimpl
+def transfer_answered(transfer: Any) -> None:
+    services.case_returned(transfer)
+
+
+@hookimpl
 def permissions() -> list[dict[str, str]]:
-    return [{"action": "forestry.permit.issue", "description": "issue logging permits"}]
+    return services.PERMISSIONS
+
+
+@hookimpl
+def permission_allowed(user: Any, action: str, obj: Any) -> bool | None:
+    return services.allowed(user, action, obj)
 
 
 @hookimpl

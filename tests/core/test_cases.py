@@ -157,3 +157,32 @@ def test_identities_are_hidden_from_the_office_and_other_departments(people):
     hand_over(forestry, number)
     assert people["environment"].get("/cases/ledger").get_data(as_text=True).count(
         "data-transfer=") == 0
+
+
+def test_a_major_case_under_listed_supervision_owes_the_monthly_inquiry(app, people):
+    from datetime import timedelta
+
+    forestry, office = people["forestry"], people["office"]
+    number = open_case(forestry, "重大毁林案")
+    page = f"/cases/{number}"
+    assert post(forestry, f"{page}/supervise", {"supervise-reason": "重大"}, page
+                ).status_code == 403
+    assert post(office, f"{page}/supervise", {"supervise-reason": "重大毁林，挂牌督办"},
+                page).status_code == 302
+    now = datetime.now(SHANGHAI)
+    next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=2, hour=10)
+    with freeze_time(next_month, tick=True):
+        login(office, "wang.office")
+        board = office.get("/cases/").get_data(as_text=True)
+        missing = re.findall(r'data-testid="missing">(.*?)</span>', board)
+        assert any(f"{now:%Y-%m}" in m for m in missing), missing
+        # the handling department files the quarterly report, not the inquiry
+        login(forestry, "li.forest")
+        body = forestry.get(page).get_data(as_text=True)
+        assert 'value="report"' in body and 'value="inquiry"' not in body
+        filed = post(office, f"{page}/supervision", {
+            "entry-kind": "inquiry", "entry-period": f"{now:%Y-%m}", "entry-text": "已询问"}, page)
+        assert filed.status_code == 302, filed.get_data(as_text=True)[:2000]
+        board = office.get("/cases/").get_data(as_text=True)
+        assert not any(f"{now:%Y-%m}" in m
+                       for m in re.findall(r'data-testid="missing">(.*?)</span>', board))

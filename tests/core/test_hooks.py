@@ -323,3 +323,38 @@ def test_hook_transfer_answered(app, make_user):
     _hand_over(app, make_user, "accepted_criminal")
     # accepted: the case belongs to the police by the time plugins hear of it
     assert listener.heard[1] == ("answered", "accepted_criminal", "police")
+
+
+class TipRouter:
+    """A plugin that sends tips about one category to one department."""
+
+    def __init__(self, category, department):
+        self.category, self.department = category, department
+        self.heard = []
+
+    @hookimpl(tryfirst=True)
+    def route_tip(self, tip):
+        self.heard.append((tip.category, tip.place_name, hasattr(tip, "contact")))
+        return self.department if tip.category == self.category else None
+
+
+def test_hook_route_tip(app):
+    from core.db import db
+    from core.tips import services as tips
+
+    router = TipRouter("forestry.tree_theft", "environment")
+    kernel(app).pm.register(router, name="tip-router")
+    client = app.test_client()
+    sent = client.post("/api/v1/public/tips", json={
+        "category": "forestry.tree_theft", "place_name": "东坡村后山", "description": "盗伐",
+        "contact": {"name": "王五", "phone": "13800138000"}})
+    assert sent.status_code == 201
+    with app.test_request_context():
+        tip = tips.tip_by_code(sent.get_json()["code"])
+        assert tip.department.code == "environment"  # the first answer decides
+        assert router.heard == [("forestry.tree_theft", "东坡村后山", False)]  # no contact
+        # an answer that names no active department leaves the tip in the office's triage
+        router.department = "no_such_department"
+        tip.department_id = None
+        assert tips.route(tip) is None and tip.department_id is None
+        db.session.rollback()

@@ -384,3 +384,32 @@ def test_a_closed_supervised_finding_owes_nothing_more(app, people):
         assert found.ended_at is not None
         later = datetime.now(SHANGHAI) + timedelta(days=200)
         assert supervision.statuses([found], later)[found.id].missing == []
+
+
+def test_photos_through_the_api(app, people):
+    office = people["office"]
+    inspection_id = plan(office)
+    record(people["forestry"], inspection_id, "东坡村", 24.7, 112.3)
+    finding = add_finding(office, inspection_id, "v_dongpo", today() + timedelta(days=5))
+    village = people["village"]
+    village_token = csrf_token(village, f"/findings/{finding}")
+    headers = {"X-CSRFToken": village_token}
+    progress = village.post(f"/api/v1/findings/{finding}/progress", json={
+        "text": "已拆除一半", "percent": 50}, headers=headers)
+    assert progress.status_code == 200, progress.get_data(as_text=True)
+    event = next(e for e in progress.get_json()["events"] if e["kind"] == "progress")["id"]
+    path = f"/api/v1/findings/{finding}/events/{event}/photos"
+    sent = village.post(path, data={"file": (io.BytesIO(PNG), "半拆.png")}, headers=headers,
+                        content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    assert village.get(sent.get_json()["url"]).data == PNG
+    refused = village.post(path, data={"file": (io.BytesIO(b"#!/bin/sh\n"), "x.png")},
+                           headers=headers, content_type="multipart/form-data")
+    assert refused.status_code == 422 and refused.get_json()["error"]["fields"]["file"]
+    other = people["other_village"]
+    assert other.get(path).status_code == 404
+    forestry = people["forestry"]
+    assert forestry.post(path, data={"file": (io.BytesIO(PNG), "x.png")},
+                         headers={"X-CSRFToken": csrf_token(forestry, "/findings/")},
+                         content_type="multipart/form-data").status_code == 403
+    assert len(village.get(path).get_json()) == 1

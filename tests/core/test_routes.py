@@ -7,7 +7,11 @@ import re
 import pytest
 
 PUBLIC = {"auth.login", "main.set_language", "main.healthz", "static",
-          "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+          "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
+          # public tips: send one, follow it by its code (no account, nothing stored of the
+          # sender's connection)
+          "tips.new", "tips.status", "api_tips.create_public_tip", "api_tips.get_public_tip",
+          "api_tips.add_public_tip_photo", "api_tips.list_tip_categories"}
 
 
 def concrete(rule) -> str:

@@ -1,0 +1,1 @@
+"""Cases and leads, hand-overs between departments."""

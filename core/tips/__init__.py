@@ -1,0 +1,1 @@
+"""Public tips (举报) and rewards."""
