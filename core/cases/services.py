@@ -229,6 +229,16 @@ def get_visible_case(user: User, case_id: int) -> Case | None:
                                                 access.visible_cases(user)))
 
 
+def linked_tips(user: User, case_: Case) -> list[Any]:
+    """The public tips that led to ``case_`` and that ``user`` may see (never contacts)."""
+    from core.tips.models import Tip
+    from core.tips.services import visible_tips
+
+    return list(db.session.scalars(select(Tip).where(Tip.case_id == case_.id,
+                                                     visible_tips(user))
+                                   .order_by(Tip.received_at)))
+
+
 def transfer_departments(case_: Case) -> set[int]:
     """Every department a hand-over of ``case_`` went from or to."""
     rows = db.session.execute(select(Transfer.from_department_id, Transfer.to_department_id)

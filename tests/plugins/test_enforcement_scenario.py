@@ -1,0 +1,115 @@
+"""Issue 5's scenario end to end through the API, core and both plugins together: a public
+tip about illegal felling (sent twice with one Idempotency-Key) is routed to forestry, becomes
+an administrative case, is handed to the police, acknowledged, accepted as a criminal case
+with one criminal detention; the ledger shows the hand-over with its dates and exports it;
+the tipster's contact never reaches the police or the export."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+API = "/api/v1"
+PHONE = "13800138000"
+
+
+class Caller:
+    def __init__(self, client: Any, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, json: Any = None, status: int = 200) -> Any:
+        response = self.client.open(API + path, method=method, json=json, headers=self.headers)
+        assert response.status_code == status, response.get_data(as_text=True)[:1000]
+        return response.get_json()
+
+
+@pytest.fixture
+def callers(app: Any, make_user: Any) -> dict[str, Caller]:
+    from core.accounts.models import User
+    from core.accounts.services import create_token
+    from core.db import db
+
+    out = {}
+    for key, (name, role, department) in {
+            "office": ("wang.office", "office", "office"),
+            "forestry": ("li.forest", "liaison", "natural_resources"),
+            "police": ("zhao.police", "liaison", "police")}.items():
+        user_id = make_user(name, role=role, department=department)
+        with app.app_context():
+            token = create_token(db.session.get(User, user_id), "test")
+            db.session.commit()
+        out[key] = Caller(app.test_client(), token)
+    return out
+
+
+def test_tip_to_criminal_case_with_a_detention(app: Any, callers: dict[str, Caller]) -> None:
+    public = app.test_client()
+    tip = {"category": "forestry.tree_theft", "place_name": "东坡村后山",
+           "description": "有人夜间盗伐杉木", "contact": {"name": "王先生", "phone": PHONE}}
+    key = {"Idempotency-Key": "scenario-0001-retry"}
+    first = public.post(f"{API}/public/tips", json=tip, headers=key)
+    again = public.post(f"{API}/public/tips", json=tip, headers=key)
+    assert first.status_code == 201 and again.status_code == 200
+    code = first.get_json()["code"]
+    assert again.get_json()["code"] == code
+
+    forestry, police, office = callers["forestry"], callers["police"], callers["office"]
+    tips = forestry.call("GET", "/tips")
+    assert len(tips) == 1 and tips[0]["department"] == "natural_resources"
+    assert PHONE not in str(tips)
+    tip_id = tips[0]["id"]
+    assert office.call("GET", f"/tips/{tip_id}")["contact"]["phone"] == PHONE
+
+    forestry.call("POST", f"/tips/{tip_id}/take")
+    opened = forestry.call("POST", f"/tips/{tip_id}/case", {"title": "东坡村盗伐林木案"})
+    case_id = opened["case_id"]
+    sent = forestry.call("POST", f"/cases/{case_id}/transfers",
+                         {"to": "police", "reason": "涉嫌盗伐林木罪",
+                          "legal_basis": "刑法第三百四十五条"},
+                         status=201)
+    police.call("POST", f"/transfers/{sent['id']}/acknowledge")
+    police.call("POST", f"/transfers/{sent['id']}/feedback",
+                {"feedback": "accepted_criminal", "text": "已刑事立案"})
+    forestry.call("POST", f"/transfers/{sent['id']}/confirm")
+    outcome = police.call("PUT", f"/police/outcomes/{case_id}", {
+        "admin_detentions": 0, "criminal_detentions": 1, "arrests": 0, "persons_involved": 1})
+    assert outcome["criminal_detentions"] == 1
+    assert police.call("GET", "/police/outcomes/totals")["criminal_detentions"] == 1
+    # the police's criminal-case record was opened when they accepted the hand-over
+    assert any(c["case_id"] == case_id for c in police.call("GET", "/police/cases"))
+
+    rows = forestry.call("GET", "/transfer-ledger")
+    assert len(rows) == 1 and rows[0]["feedback"] == "accepted_criminal"
+    assert rows[0]["acknowledged_at"] and rows[0]["answered_at"] and rows[0]["confirmed_at"]
+    export = police.client.get("/cases/ledger.xlsx", headers=police.headers)
+    values = list(load_workbook(io.BytesIO(export.data)).active.values)
+    assert len(values) == 2 and values[1][1] == "东坡村盗伐林木案"
+    assert values[1][10] == "已受理，刑事立案" and values[1][14] == "否"
+    assert all(PHONE not in str(v) for v in values[1])
+
+    # the tipster's contact reaches neither the police nor the tip export
+    case = police.call("GET", f"/cases/{case_id}")
+    assert PHONE not in str(case) and PHONE not in str(police.call("GET", "/tips"))
+    status = public.get(f"{API}/public/tips/{code}").get_json()
+    assert set(status) <= {"code", "state", "state_label", "received_on", "updated_on"}
+
+
+def test_the_case_page_links_the_tip_it_came_from(app: Any, login_as: Any) -> None:
+    public = app.test_client()
+    public.post(f"{API}/public/tips", json={"category": "forestry.tree_theft",
+                                            "place_name": "西山村", "description": "盗伐"})
+    forestry = login_as("liaison", "natural_resources", username="sun.forest")
+    from core.testing import csrf_token
+
+    tip_page = "/tips/1"
+    assert forestry.get(tip_page).status_code == 200
+    token = csrf_token(forestry, tip_page)
+    opened = forestry.post("/api/v1/tips/1/case", json={"title": "西山村盗伐案"},
+                           headers={"X-CSRFToken": token})
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    case_page = forestry.get(f"/cases/{opened.get_json()['case_id']}").get_data(as_text=True)
+    assert 'data-testid="linked-tips"' in case_page and 'href="/tips/1"' in case_page
