@@ -75,6 +75,8 @@ class Kernel:
     sharing_categories: list[dict[str, str]] = field(default_factory=list)
     #: plugin name -> display name (lazy string)
     titles: dict[str, Any] = field(default_factory=dict)
+    #: Labels of plugins' own notification kinds (``notification_kinds`` hook).
+    notification_kinds: dict[str, Any] = field(default_factory=dict)
     offence_types: list[dict[str, str]] = field(default_factory=list)
     permissions: list[dict[str, str]] = field(default_factory=list)
 
@@ -255,6 +257,14 @@ def _collect_vocabulary(kern: Kernel) -> None:
                 items.append({**item, "plugin": plugin_name})
         setattr(kern, attr, items)
     kern.titles = dict(call_each(kern.pm, "plugin_title"))
+    kinds: dict[str, Any] = {}
+    for plugin_name, answer in call_each(kern.pm, "notification_kinds"):
+        for kind, label in answer.items():
+            if kind in kinds:
+                raise PluginError(f"plugin {plugin_name!r}: notification kind {kind!r} is "
+                                  "already defined")
+            kinds[kind] = label
+    kern.notification_kinds = kinds
 
 
 def wants_json() -> bool:

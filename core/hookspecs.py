@@ -155,6 +155,29 @@ def finding_assigned(finding: Any) -> None:
     """
 
 
+@hookspec
+def case_links(case: Any, user: Any) -> list[dict[str, Any]]:
+    """Return links to what this plugin keeps about a core case, for its page.
+
+    ``case`` is a :class:`core.cases.models.Case` ``user`` may see. Each link is
+    ``{"label": lazy string, "endpoint": "<plugin>.<view>", "values": {...}}``; return ``[]``
+    for cases that are not yours (e.g. another offence group). The core shows the links of
+    plugins that serve ``user``'s department (``access.plugin_serves``) and drops the others;
+    the linked view still checks access itself. Answers combine by concatenation.
+    """
+
+
+@hookspec
+def notification_kinds() -> dict[str, Any]:
+    """Return labels for the notification kinds this plugin stores.
+
+    ``{"<plugin>.<kind>": lazy string}``, e.g. ``{"forestry.case_returned": _l("Case back
+    from the police")}``; the inbox and e-mails show the label instead of a generic
+    "Notification". Called once at start-up; answers combine into one mapping and a kind
+    defined twice stops start-up.
+    """
+
+
 # -------------------------------------------------------------------------- hand-overs
 
 

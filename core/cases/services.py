@@ -229,6 +229,19 @@ def get_visible_case(user: User, case_id: int) -> Case | None:
                                                 access.visible_cases(user)))
 
 
+def plugin_links(user: User, case_: Case) -> list[dict[str, Any]]:
+    """Links to what department plugins keep about ``case_`` (``case_links`` hook), only
+    from plugins that serve ``user``'s department."""
+    from core.app import kernel
+    from core.plugins import BUILTIN_PLUGINS, call_each
+
+    links = []
+    for plugin, answer in call_each(kernel().pm, "case_links", case=case_, user=user):
+        if plugin in BUILTIN_PLUGINS or access.plugin_serves(user, plugin):
+            links.extend({**link, "plugin": plugin} for link in answer)
+    return links
+
+
 def linked_tips(user: User, case_: Case) -> list[Any]:
     """The public tips that led to ``case_`` and that ``user`` may see (never contacts)."""
     from core.tips.models import Tip

@@ -205,6 +205,7 @@ def _render(case_: Case, status: int = 200, **forms: Any) -> Any:
         "cases/detail.html", case=case_, transfers=transfers, now=utcnow(),
         parties=service.shown_parties(current_user, case_),
         tips=service.linked_tips(current_user, case_),
+        plugin_links=service.plugin_links(current_user, case_),
         files=storage.attachments_of(service.CASE_OWNER, [case_.id])[case_.id],
         materials=storage.attachments_of(service.TRANSFER_OWNER, [t.id for t in transfers]),
         may_handle=access.may_handle_case(current_user, case_),

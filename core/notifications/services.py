@@ -49,8 +49,12 @@ KIND_LABELS = {
 
 
 def kind_label(kind: str) -> str:
-    """A notification kind in the reader's language (plugins' own kinds as a generic label)."""
-    return str(KIND_LABELS.get(kind, _l("Notification")))
+    """A notification kind in the reader's language: the core's, then the plugins' own
+    (``notification_kinds`` hook), else a generic label."""
+    from core.app import kernel
+
+    label = KIND_LABELS.get(kind) or kernel().notification_kinds.get(kind)
+    return str(label or _l("Notification"))
 
 
 def app_path(endpoint: str, **values: Any) -> str:

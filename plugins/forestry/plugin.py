@@ -147,3 +147,17 @@ def inspection_checklist(inspection: Any) -> list[dict[str, str]]:
         {"code": "forestry.permit_posted", "label_zh": "采伐作业是否持证并公示",
          "label_en": "Logging permit held and posted"},
     ] if takes_part(inspection, NAME) else []
+
+
+@hookimpl
+def case_links(case: Any, user: Any) -> list[dict[str, Any]]:
+    if not case.offence_type.startswith(f"{NAME}."):
+        return []
+    return [{"label": _l("Forestry case record"), "endpoint": "forestry.case_detail",
+             "values": {"case_id": case.id}}]
+
+
+@hookimpl
+def notification_kinds() -> dict[str, Any]:
+    return {"forestry.case_returned": _l("Case back from the police for administrative "
+                                         "handling")}

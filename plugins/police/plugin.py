@@ -169,3 +169,17 @@ def scheduled_jobs() -> list[dict[str, Any]]:
 @hookimpl
 def commands() -> Any:
     return info_group(NAME)
+
+
+@hookimpl
+def case_links(case: Any, user: Any) -> list[dict[str, Any]]:
+    if case.department.plugin != NAME:  # a case the police handle
+        return []
+    return [{"label": _l("Detentions and arrests"), "endpoint": "police.outcome_edit",
+             "values": {"case_id": case.id}}]
+
+
+@hookimpl
+def notification_kinds() -> dict[str, Any]:
+    return {"police.risk_notice": _l("Risk notice to answer"),
+            "police.risk_notice.replied": _l("Risk notice answered")}

@@ -358,3 +358,37 @@ def test_hook_route_tip(app):
         tip.department_id = None
         assert tips.route(tip) is None and tip.department_id is None
         db.session.rollback()
+
+
+def test_hook_case_links(app, login_as):
+    forestry = login_as("liaison", "natural_resources", username="links.forest")
+    police = login_as("liaison", "police", username="links.police")
+    from core.testing import csrf_token
+
+    token = csrf_token(forestry, "/cases/new")
+    response = forestry.post("/cases/new", data={
+        "csrf_token": token, "kind": "case", "title": "盗伐案", "offence_type":
+        "forestry.tree_theft"}, content_type="multipart/form-data")
+    page = response.headers["Location"]
+    body = forestry.get(page).get_data(as_text=True)
+    case_id = page.rsplit("/", 1)[1]
+    assert f'href="/forestry/cases/{case_id}"' in body
+    # the police plugin answers only for cases the police handle, and forestry's link is
+    # not shown to a department the forestry plugin does not serve
+    assert "/police/outcomes/" not in body
+    token = csrf_token(forestry, page)
+    forestry.post(f"{page}/transfer", data={"csrf_token": token, "transfer-to": "police",
+                                            "transfer-reason": "涉嫌犯罪"},
+                  content_type="multipart/form-data")
+    police_page = police.get(page).get_data(as_text=True)
+    assert f'href="/forestry/cases/{case_id}"' not in police_page
+
+
+def test_hook_notification_kinds(app):
+    from core.notifications.services import kind_label
+
+    kinds = kernel(app).notification_kinds
+    assert "forestry.case_returned" in kinds and "police.risk_notice" in kinds
+    with app.test_request_context():
+        assert kind_label("forestry.case_returned") == str(kinds["forestry.case_returned"])
+        assert kind_label("nobody.knows") in ("Notification", "通知")
