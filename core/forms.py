@@ -96,3 +96,21 @@ def submit(form: FlaskForm, fallback: str, action: Callable[[], Any],
         return Outcome(False, status=409)
     db.session.commit()
     return Outcome(True, value, 200)
+
+
+def post_step(form: FlaskForm, fallback: str, action: Callable[[], Any], done: str,
+              redirect_to: str, rerender: Callable[[int], Any],
+              conflict: str | None = None) -> Any:
+    """One posted step on a detail page (answer, verify, hand over...): validate ``form``,
+    :func:`submit` ``action``; on success flash ``done`` and redirect to ``redirect_to``,
+    otherwise ``rerender(status)`` the page with what was typed and the messages."""
+    from flask import flash, redirect
+
+    status = 400
+    if form.validate_on_submit():
+        outcome = submit(form, fallback, action, conflict)
+        if outcome.ok:
+            flash(done, "success")
+            return redirect(redirect_to)
+        status = outcome.status
+    return rerender(status)

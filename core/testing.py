@@ -225,6 +225,97 @@ def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
     return match.group(1)
 
 
+def post_form(client: FlaskClient, path: str, data: dict[str, Any],
+              page: str | None = None) -> Any:
+    """Post a form as a browser would: multipart, with the CSRF token of ``page`` (default
+    ``path``)."""
+    token = csrf_token(client, page or path)
+    return client.post(path, data={**data, "csrf_token": token},
+                       content_type="multipart/form-data")
+
+
+# -------------------------------------------------------------------------------- API
+
+API_PREFIX = "/api/v1"
+ERROR_KEYS = {"code", "message", "fields"}
+
+
+class ApiCaller:
+    """One user's calls to the API with a bearer token (stateless, so ``freeze_time`` can
+    move the clock without a session idling out). Paths not starting with ``/api/`` are
+    relative to ``prefix``."""
+
+    def __init__(self, client: FlaskClient, token: str, username: str = "",
+                 prefix: str = API_PREFIX):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.username = username
+        self.prefix = prefix
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("/api/") else self.prefix + path
+
+    def open(self, method: str, path: str, json: Any = None, **query: Any) -> Any:
+        return self.client.open(self.url(path), method=method, json=json,
+                                query_string=query or None, headers=self.headers)
+
+    def get(self, path: str, **query: Any) -> Any:
+        return self.open("GET", path, **query)
+
+    def post(self, path: str, json: Any = None) -> Any:
+        return self.open("POST", path, json)
+
+    def put(self, path: str, json: Any) -> Any:
+        return self.open("PUT", path, json)
+
+    def patch(self, path: str, json: Any) -> Any:
+        return self.open("PATCH", path, json)
+
+
+def api_ok(response: Any, status: int = 200) -> Any:
+    """The JSON body, after checking the status."""
+    assert response.status_code == status, response.get_data(as_text=True)[:1000]
+    return response.get_json()
+
+
+def api_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The error body, after checking the status and the API's one error shape."""
+    assert response.status_code == status, response.get_data(as_text=True)[:1000]
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+def make_api_caller(app: Flask, make_user: Callable[..., Any], username: str,
+                    role: str = "member", department: str = "office",
+                    prefix: str = API_PREFIX) -> ApiCaller:
+    """A new account with a bearer token, as an :class:`ApiCaller`."""
+    from core.accounts.models import User
+    from core.accounts.services import create_token
+    from core.db import db
+
+    user_id = make_user(username, role=role, department=department)
+    with app.app_context():
+        token = create_token(db.session.get(User, user_id), "test")
+        db.session.commit()
+    return ApiCaller(app.test_client(), token, username, prefix)
+
+
+@pytest.fixture
+def api_callers(app: Flask, make_user: Callable[..., Any]
+                ) -> Callable[..., dict[str, ApiCaller]]:
+    """``api_callers({"police": ("li.police", "liaison", "police"), ...})``: one caller per
+    key (``prefix=`` for a plugin's API)."""
+
+    def make(accounts: dict[str, tuple[str, str, str]], prefix: str = API_PREFIX
+             ) -> dict[str, ApiCaller]:
+        return {key: make_api_caller(app, make_user, username, role, department, prefix)
+                for key, (username, role, department) in accounts.items()}
+
+    return make
+
+
 def login(client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD) -> Any:
     """Sign in through the real login form; returns the POST response."""
     token = csrf_token(client)

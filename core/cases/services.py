@@ -21,10 +21,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, case, func, or_, select
 
-from core import access, audit
+from core import access
 from core.accounts.models import User
 from core.cases.models import (
     CASE_KINDS,
@@ -38,6 +37,7 @@ from core.db import db, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.notifications import services as notifications
+from core.records import claim_state
 from core.supervision import services as supervision
 from core.timeutil import day_start
 
@@ -45,19 +45,6 @@ CASE_OWNER = "case"
 TRANSFER_OWNER = "transfer"
 #: Who acts for a department on hand-overs.
 ACTING_ROLES = ("liaison", "leader")
-
-
-def _claim(transfer: Transfer, from_state: str, to_state: str) -> None:
-    """Move ``transfer`` on only if it is still in ``from_state`` (one UPDATE that bumps the
-    version), so two people acting at once cannot both succeed; recorded in the audit log."""
-    result = db.session.execute(
-        update(Transfer).where(Transfer.id == transfer.id, Transfer.state == from_state)
-        .values(state=to_state, version=Transfer.version + 1)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise StateConflict(transfer.id)
-    audit.record("update", Transfer.__tablename__, transfer.id, {"state": [from_state, to_state]})
-    db.session.refresh(transfer, ["state", "version"])
 
 
 def offence_type_codes() -> set[str]:
@@ -176,11 +163,7 @@ def supervise_case(user: User, case_: Case, reason: str, now: datetime | None = 
         raise PermissionError("only the office lists cases for supervision")
     if case_.state != "open":
         raise InputError.of(reason=_l("The case is concluded."))
-    try:
-        with db.session.begin_nested():  # two at once: the UNIQUE constraint refuses one
-            supervision.start("case", case_.id, case_.department_id, reason, user, now)
-    except IntegrityError:
-        raise StateConflict(case_.id) from None
+    supervision.start("case", case_.id, case_.department_id, reason, user, now)
     case_.supervised = True
     db.session.flush()
     notifications.notify_department(case_.department_id, "case.supervised", case_.title,
@@ -382,7 +365,7 @@ def acknowledge(user: User, transfer: Transfer, now: datetime | None = None) -> 
     """The receiver confirms it has the hand-over and its materials."""
     if not _receiver(user, transfer):
         raise PermissionError("the receiving department acknowledges")
-    _claim(transfer, "sent", "acknowledged")
+    claim_state(Transfer, transfer, "sent", "acknowledged")
     transfer.acknowledged_at = now or utcnow()
     transfer.acknowledged_by_id = user.id
     db.session.flush()
@@ -403,10 +386,10 @@ def answer(user: User, transfer: Transfer, feedback: str, text: str,
         raise InputError.of(**problems)
     now = now or utcnow()
     if transfer.state == "sent":  # answering implies having received it
-        _claim(transfer, "sent", "acknowledged")
+        claim_state(Transfer, transfer, "sent", "acknowledged")
         transfer.acknowledged_at = now
         transfer.acknowledged_by_id = user.id
-    _claim(transfer, "acknowledged", "answered")
+    claim_state(Transfer, transfer, "acknowledged", "answered")
     transfer.feedback = feedback
     transfer.feedback_text = text.strip()
     transfer.answered_at = now
@@ -426,7 +409,7 @@ def confirm(user: User, transfer: Transfer, now: datetime | None = None) -> None
     if not (getattr(user, "is_authenticated", False) and user.role in ACTING_ROLES
             and user.department_id == transfer.from_department_id):
         raise PermissionError("the sending department confirms")
-    _claim(transfer, "answered", "confirmed")
+    claim_state(Transfer, transfer, "answered", "confirmed")
     transfer.confirmed_at = now or utcnow()
     transfer.confirmed_by_id = user.id
     db.session.flush()
@@ -515,20 +498,15 @@ def transfer_deadline_source(now: datetime) -> list[notifications.Reminder]:
              Transfer.feedback_due_at <= soon))).order_by(Transfer.id)))
     if not pending:
         return []
-    people: dict[int, list[int]] = {}
-    departments = {t.to_department_id for t in pending} | {t.from_department_id
-                                                            for t in pending}
-    for user_id, department_id in db.session.execute(
-            select(User.id, User.department_id).where(
-                User.department_id.in_(departments), User.active.is_(True),
-                User.role.in_(ACTING_ROLES))):
-        people.setdefault(department_id, []).append(user_id)
+    people = notifications.users_by_department(
+        {t.to_department_id for t in pending} | {t.from_department_id for t in pending},
+        roles=ACTING_ROLES)
     reminders = []
     for t in pending:
         due = t.ack_due_at if t.state == "sent" and t.ack_due_at <= soon else t.feedback_due_at
-        recipients = set(people.get(t.to_department_id, []))
+        recipients = set(people[t.to_department_id])
         if now >= due:
-            recipients |= set(people.get(t.from_department_id, []))
+            recipients |= set(people[t.from_department_id])
         reminders.append(notifications.Reminder(
             recipients=recipients, subject=t.case.title, link=_link(t),
             object_type="transfer", object_id=t.id, due_at=due))

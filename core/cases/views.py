@@ -31,7 +31,7 @@ from core.cases.models import CASE_KINDS, CASE_STATES, FEEDBACKS, TRANSFER_STATE
 from core.db import db, paginate, utcnow
 from core.departments.services import active_departments
 from core.exports import xlsx_response
-from core.forms import save_uploads, select_choices, submit
+from core.forms import post_step, save_uploads, select_choices, submit
 from core.supervision import services as supervision
 from core.supervision.forms import EntryForm, SuperviseForm, entry_form
 from core.timeutil import parse_day
@@ -225,15 +225,10 @@ def detail(case_id: int) -> Any:
 def _step(case_id: int, form_name: str, form: FlaskForm, act: Callable[[Case], Any],
           done: str, fallback: str) -> Any:
     case_ = _visible(case_id)
-    status = 400
-    if form.validate_on_submit():
-        outcome = submit(form, fallback, lambda: act(case_), conflict=_(
-            "Someone else acted on this hand-over first; nothing was overwritten."))
-        if outcome.ok:
-            flash(done, "success")
-            return redirect(url_for("cases.detail", case_id=case_id))
-        status = outcome.status
-    return _render(_visible(case_id), status=status, **{form_name: form})
+    return post_step(
+        form, fallback, lambda: act(case_), done, url_for("cases.detail", case_id=case_id),
+        lambda status: _render(_visible(case_id), status=status, **{form_name: form}),
+        conflict=_("Someone else acted on this hand-over first; nothing was overwritten."))
 
 
 def _transfer_of(case_: Case) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import request, url_for
@@ -91,11 +90,6 @@ def _named_inspection(inspection_id: int) -> Inspection:
 
 
 
-def _due_day(moment: datetime) -> date:
-    """The site-local day a deadline stored as "the end of that day" falls on."""
-    return local_day(moment - timedelta(microseconds=1))
-
-
 def _username(user: Any) -> str | None:
     """A user as the API names them."""
     return user.username if user is not None else None
@@ -120,7 +114,7 @@ def _current_plan(inspection: Inspection) -> dict[str, Any]:
     """The plan as it stands, in the input schema's terms (what a PATCH starts from)."""
     return {"title": inspection.title, "purpose": inspection.purpose,
             "scope": inspection.scope, "start_on": inspection.start_on,
-            "end_on": inspection.end_on, "report_due_on": _due_day(inspection.report_due_at),
+            "end_on": inspection.end_on, "report_due_on": local_day(inspection.report_due_at),
             "departments": _participants(inspection),
             "villages": _village_codes(inspection), "members": _member_names(inspection)}
 
@@ -193,7 +187,7 @@ class InspectionSchema(Schema):
     scope = fields.String(dump_only=True)
     start_on = fields.Date(dump_only=True)
     end_on = fields.Date(dump_only=True)
-    report_due_on = fields.Function(lambda i: _due_day(i.report_due_at).isoformat(),
+    report_due_on = fields.Function(lambda i: local_day(i.report_due_at).isoformat(),
                                     dump_only=True, metadata={"format": "date"})
     report_due_at = fields.DateTime(dump_only=True, metadata={
         "description": "the report deadline as an instant (the end of report_due_on)"})
@@ -293,7 +287,7 @@ class FindingSchema(Schema):
                            metadata={"description": "the responsible unit's code"})
     copies = fields.Function(lambda f: [c.department.code for c in f.copies], dump_only=True,
                              metadata={"description": "codes of departments copied"})
-    due_on = fields.Function(lambda f: _due_day(f.due_at).isoformat(), dump_only=True,
+    due_on = fields.Function(lambda f: local_day(f.due_at).isoformat(), dump_only=True,
                              metadata={"format": "date"})
     due_at = fields.DateTime(dump_only=True)
     requirements = fields.String(dump_only=True)

@@ -11,8 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -34,7 +32,7 @@ from core.attachments import storage
 from core.db import db, paginate, utcnow
 from core.departments.services import active_departments, active_local_units
 from core.exports import xlsx_response
-from core.forms import save_uploads, submit
+from core.forms import post_step, save_uploads
 from core.inspections import services as service
 from core.inspections.labels import (
     FINDING_FILTER_LABELS,
@@ -182,22 +180,18 @@ def _finding_step(finding_id: int, form_name: str, form: FlaskForm,
     """Run one step on a finding from a posted form: validate, store photos on the event,
     commit once; field errors re-render the page with what was typed."""
     finding = _visible_finding(finding_id)
-    status = 400
-    if form.validate_on_submit():
-        uploads = storage.uploads_from(files) if files is not None else []
+    uploads = storage.uploads_from(files) if files is not None else []
 
-        def step() -> Any:
-            event = act(finding, form, bool(uploads))
-            if uploads:
-                save_uploads(files, service.EVENT_OWNER, event.id)
+    def step() -> Any:
+        event = act(finding, form, bool(uploads))
+        if uploads:
+            save_uploads(files, service.EVENT_OWNER, event.id)
 
-        outcome = submit(form, fallback, step, conflict=_(
-            "Someone else acted on this finding first; nothing was overwritten."))
-        if outcome.ok:
-            flash(done, "success")
-            return redirect(url_for("findings.detail", finding_id=finding_id))
-        status = outcome.status
-    return _render_finding(_visible_finding(finding_id), status=status, **{form_name: form})
+    return post_step(
+        form, fallback, step, done, url_for("findings.detail", finding_id=finding_id),
+        lambda status: _render_finding(_visible_finding(finding_id), status=status,
+                                       **{form_name: form}),
+        conflict=_("Someone else acted on this finding first; nothing was overwritten."))
 
 
 @bp.route("/<int:finding_id>/progress", methods=["POST"])

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, lazyload
 
 from core import access
@@ -42,6 +41,7 @@ from core.inspections.models import (
     Notice,
 )
 from core.notifications import services as notifications
+from core.records import add_numbered
 from core.timeutil import local_day
 
 #: Inspections a notice may be issued from (it reports what was found).
@@ -62,12 +62,6 @@ DOCX_COLUMNS = ("序号", "问题描述", "严重程度", "整改期限", "整�
 def _local_day(moment: datetime) -> str:
     """The site-local date of ``moment`` as ``YYYY-MM-DD``."""
     return local_day(moment).isoformat()
-
-
-def _deadline_day(due_at: datetime) -> str:
-    """The day a deadline falls on, whether stored as that day's last second or as the
-    local midnight ending it."""
-    return _local_day(due_at - timedelta(microseconds=1))
 
 
 def _category_names() -> dict[str, str]:
@@ -101,7 +95,7 @@ def _finding_part(finding: Finding, now: datetime, categories: dict[str, str]
         "severity": SEVERITY_ZH.get(finding.severity, finding.severity),
         "category": finding.category,
         "category_name": categories.get(finding.category, finding.category),
-        "due_on": _deadline_day(finding.due_at),
+        "due_on": _local_day(finding.due_at),
         "state": STATE_ZH.get(finding.state, finding.state),
         "overdue": finding.is_overdue(now),
         "progress": finding.progress_percent,
@@ -192,18 +186,6 @@ def _prefix() -> str:
     return str(kernel().settings["inspections"]["notice_number_prefix"])
 
 
-#: How often issuing counts again when another notice took the number first.
-NUMBERING_ATTEMPTS = 5
-
-
-def next_number(now: datetime) -> str:
-    """The next notice number of the site-local year of ``now``: ``<prefix>〔year〕n号``."""
-    stem = f"{_prefix()}〔{local_day(now).year}〕"
-    issued = db.session.scalar(select(func.count(Notice.id)).where(
-        Notice.number.startswith(stem, autoescape=True))) or 0
-    return f"{stem}{issued + 1}号"
-
-
 def _validate(user: User, inspection: Inspection, title: str) -> str:
     if not access.is_office(user):
         raise PermissionError("only the office issues notices")
@@ -236,22 +218,14 @@ def issue_notice(user: User, inspection: Inspection, title: str, intro: str = ""
     now = now or utcnow()
     title = _validate(user, inspection, title)
     body = build_content(inspection, now)
-    for attempt in range(NUMBERING_ATTEMPTS):
-        number = next_number(now)
+
+    def build(number: str) -> Notice:
         content = {**body, "title": title, "intro": intro.strip(), "number": number,
                    "issued_on": _local_day(now), "issuer": user.department.name_zh}
-        notice = Notice(inspection_id=inspection.id, number=number, title=title,
-                        content=content, issued_at=now, issued_by_id=user.id)
-        try:
-            # Someone issuing at the same moment may take the number first: the UNIQUE
-            # constraint refuses the second, which counts again and takes the next one.
-            with db.session.begin_nested():
-                db.session.add(notice)
-        except IntegrityError:
-            if attempt == NUMBERING_ATTEMPTS - 1:
-                raise
-            continue
-        break
+        return Notice(inspection_id=inspection.id, number=number, title=title,
+                      content=content, issued_at=now, issued_by_id=user.id)
+
+    notice = add_numbered(build, Notice.number, _prefix(), now)
     notifications.notify(_circulation(user), "notice.issued", title,
                          notifications.app_path("notices.detail", notice_id=notice.id),
                          "notice", notice.id)

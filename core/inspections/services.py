@@ -23,11 +23,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from core import access, audit
+from core import access
 from core.accounts.models import User
 from core.db import db, utcnow
 from core.departments.models import DEPARTMENT_KINDS, LOCAL_KINDS, Department
@@ -45,6 +44,7 @@ from core.inspections.models import (
     InspectionVillage,
 )
 from core.notifications import services as notifications
+from core.records import claim_state
 from core.supervision import services as supervision
 from core.timeutil import day_start, due_by, local_day
 
@@ -58,20 +58,6 @@ MAX_SPAN = timedelta(days=366)
 
 def _err(**fields: Any) -> InputError:
     return InputError.of(**fields)
-
-
-def _claim(model: Any, obj: Any, from_states: tuple[str, ...], to_state: str) -> None:
-    """Move ``obj`` to ``to_state`` only if it is still in ``from_states`` (one UPDATE that
-    also bumps the version), so two people acting at once cannot both succeed."""
-    result = db.session.execute(
-        update(model).where(model.id == obj.id, model.state.in_(from_states))
-        .values(state=to_state, version=model.version + 1)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise StateConflict(obj.id)
-    # A statement, not an ORM change: recorded here so the audit log misses nothing.
-    audit.record("update", model.__tablename__, obj.id, {"state": [obj.state, to_state]})
-    db.session.refresh(obj, ["state", "version"])
 
 
 def _units(codes: list[str], kinds: tuple[str, ...]) -> dict[str, Department]:
@@ -255,7 +241,7 @@ def start_inspection(user: User, inspection: Inspection) -> None:
     """planned -> in_progress (the office, or implicitly the first on-site record)."""
     if not access.is_office(user) and not access.may_record_on_site(user, inspection):
         raise PermissionError("not yours to start")
-    _claim(Inspection, inspection, ("planned",), "in_progress")
+    claim_state(Inspection, inspection, ("planned",), "in_progress")
 
 
 def submit_report(user: User, inspection: Inspection, text: str,
@@ -265,7 +251,7 @@ def submit_report(user: User, inspection: Inspection, text: str,
         raise PermissionError("only the office reports")
     if not text.strip():
         raise _err(report_text=_l("Write the inspection report."))
-    _claim(Inspection, inspection, ("in_progress",), "reported")
+    claim_state(Inspection, inspection, ("in_progress",), "reported")
     inspection.report_text = text.strip()
     inspection.reported_at = now or utcnow()
     db.session.flush()
@@ -281,7 +267,7 @@ def close_inspection(user: User, inspection: Inspection, now: datetime | None = 
         Finding.inspection_id == inspection.id, Finding.state != "closed"))
     if still_open:
         raise _err(state=_l("%(n)d findings are not verified yet.", n=still_open))
-    _claim(Inspection, inspection, ("reported",), "closed")
+    claim_state(Inspection, inspection, ("reported",), "closed")
     inspection.closed_at = now or utcnow()
     db.session.flush()
 
@@ -371,7 +357,7 @@ def add_record(user: User, inspection: Inspection, data: RecordInput,
         raise _err(**problems)
     if inspection.state == "planned":
         try:
-            _claim(Inspection, inspection, ("planned",), "in_progress")
+            claim_state(Inspection, inspection, ("planned",), "in_progress")
         except StateConflict:  # someone else's first record started it: fine
             db.session.refresh(inspection, ["state", "version"])
             if inspection.state != "in_progress":
@@ -560,7 +546,7 @@ def report_completion(user: User, finding: Finding, text: str, has_files: bool =
         raise PermissionError("not the responsible unit's liaison or leader")
     if not text.strip():
         raise _err(text=_l("Describe what was done."))
-    _claim(Finding, finding, ("open",), "completion_reported")
+    claim_state(Finding, finding, ("open",), "completion_reported")
     finding.progress_percent = 100
     event = _event(finding, user, "completion", text, 100, now)
     office = notifications.department_users(
@@ -577,7 +563,7 @@ def verify_finding(user: User, finding: Finding, text: str = "",
     now = now or utcnow()
     if not access.is_office(user):
         raise PermissionError("only the office verifies")
-    _claim(Finding, finding, ("completion_reported",), "closed")
+    claim_state(Finding, finding, ("completion_reported",), "closed")
     finding.closed_at = now
     finding.verified_by_id = user.id
     event = _event(finding, user, "verified", text, now=now)
@@ -595,7 +581,7 @@ def reject_completion(user: User, finding: Finding, reason: str,
         raise PermissionError("only the office rejects")
     if not reason.strip():
         raise _err(reason=_l("Say why the rectification is not accepted."))
-    _claim(Finding, finding, ("completion_reported",), "open")
+    claim_state(Finding, finding, ("completion_reported",), "open")
     # Back to the progress last reported before the completion.
     finding.progress_percent = db.session.scalar(
         select(FindingEvent.percent).where(FindingEvent.finding_id == finding.id,
@@ -615,11 +601,7 @@ def supervise_finding(user: User, finding: Finding, reason: str,
         raise PermissionError("only the office lists findings for supervision")
     if finding.state == "closed":
         raise _err(reason=_l("The finding is closed."))
-    try:
-        with db.session.begin_nested():  # two at once: the UNIQUE constraint refuses one
-            supervision.start("finding", finding.id, finding.unit_id, reason, user, now)
-    except IntegrityError:
-        raise StateConflict(finding.id) from None
+    supervision.start("finding", finding.id, finding.unit_id, reason, user, now)
     finding.supervised = True
     _event(finding, user, "supervised", reason, now=now)
     notifications.notify_department(finding.unit_id, "finding.supervised", _subject(finding),
@@ -782,15 +764,11 @@ def finding_deadline_source(now: datetime) -> list[notifications.Reminder]:
         Finding.state != "closed", Finding.due_at <= soon).order_by(Finding.id)))
     if not findings:
         return []
-    unit_users: dict[int, list[int]] = {}
-    for user_id, department_id in db.session.execute(
-            select(User.id, User.department_id).where(
-                User.department_id.in_({f.unit_id for f in findings}),
-                User.active.is_(True), User.role.in_(("liaison", "leader")))):
-        unit_users.setdefault(department_id, []).append(user_id)
+    unit_users = notifications.users_by_department({f.unit_id for f in findings},
+                                                   roles=("liaison", "leader"))
     reminders = []
     for finding in findings:
-        recipients = set(unit_users.get(finding.unit_id, [])) if finding.state == "open" else set()
+        recipients = set(unit_users[finding.unit_id]) if finding.state == "open" else set()
         if now >= finding.due_at:
             recipients.add(finding.created_by_id)
         reminders.append(notifications.Reminder(

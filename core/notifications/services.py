@@ -101,19 +101,37 @@ def notify(users: Iterable[Any], kind: str, subject: str, link: str = "",
     return len(recipients)
 
 
+def _people(department_ids: Collection[int], roles: Collection[str] | None) -> Select[Any]:
+    """Active users of active ``department_ids`` with one of ``roles`` (default: the
+    business roles): ``(user id, department id)`` rows."""
+    return (select(User.id, User.department_id)
+            .join(Department, Department.id == User.department_id)
+            .where(User.department_id.in_(department_ids), User.active.is_(True),
+                   Department.active.is_(True),
+                   User.role.in_(roles if roles is not None else BUSINESS_ROLES)))
+
+
 def department_users(department_ids: Collection[int], roles: Collection[str] | None = None,
                      exclude: Collection[int] = ()) -> list[int]:
     """Ids of the active users of ``department_ids`` with one of ``roles`` (default: the
     business roles office/leader/liaison/member), minus ``exclude``."""
     if not department_ids:
         return []
-    stmt = (select(User.id).join(Department, Department.id == User.department_id)
-            .where(User.department_id.in_(department_ids), User.active.is_(True),
-                   Department.active.is_(True),
-                   User.role.in_(roles if roles is not None else BUSINESS_ROLES)))
+    stmt = _people(department_ids, roles)
     if exclude:
         stmt = stmt.where(User.id.not_in(exclude))
-    return list(db.session.scalars(stmt))
+    return [user_id for user_id, _department in db.session.execute(stmt)]
+
+
+def users_by_department(department_ids: Collection[int], roles: Collection[str] | None = None
+                        ) -> dict[int, list[int]]:
+    """:func:`department_users` for many departments at once, by department (one query:
+    deadline sources that remind several departments use it)."""
+    out: dict[int, list[int]] = {d: [] for d in department_ids}
+    if department_ids:
+        for user_id, department_id in db.session.execute(_people(department_ids, roles)):
+            out[department_id].append(user_id)
+    return out
 
 
 def notify_department(department_id: int, kind: str, subject: str, link: str = "",

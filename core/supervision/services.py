@@ -22,9 +22,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
-from core.errors import InputError
+from core.errors import InputError, StateConflict
 from core.sharing.reports import Quarter
 from core.supervision.models import ENTRY_KINDS, Supervision, SupervisionEntry
 from core.timeutil import due_by, site_zone
@@ -144,7 +145,8 @@ def find(subject_type: str, subject_ids: Iterable[int]) -> dict[int, Supervision
 
 def start(subject_type: str, subject_id: int, unit_id: int, reason: str, user: Any,
           now: datetime | None = None) -> Supervision:
-    """Put a subject under listed supervision (again, if it was before). Caller commits."""
+    """Put a subject under listed supervision (again, if it was before). Caller commits;
+    :class:`core.errors.StateConflict` when someone listed it at the same moment."""
     if not reason.strip():
         raise SupervisionError({"reason": [str(_l("Say why it is supervised."))]})
     now = now or utcnow()
@@ -161,8 +163,11 @@ def start(subject_type: str, subject_id: int, unit_id: int, reason: str, user: A
         return existing
     supervision = Supervision(subject_type=subject_type, subject_id=subject_id, unit_id=unit_id,
                               reason=reason.strip(), started_at=now, started_by_id=user.id)
-    db.session.add(supervision)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two at once: the UNIQUE constraint refuses one
+            db.session.add(supervision)
+    except IntegrityError:
+        raise StateConflict(subject_id) from None
     return supervision
 
 
@@ -228,6 +233,8 @@ def deadline_source(now: datetime) -> list[Any]:
         return []
     office = office_department()
     office_users = notifications.department_users([office.id]) if office else []
+    unit_users = notifications.users_by_department({s.unit_id for s in active},
+                                                   roles=("liaison", "leader"))
     described: dict[str, dict[int, tuple[str, str]]] = {}
     for subject_type, describe in _describers().items():
         ids = [s.subject_id for s in active if s.subject_type == subject_type]
@@ -242,9 +249,7 @@ def deadline_source(now: datetime) -> list[Any]:
         for period in status.expected:
             if (period.kind, period.label) in filed:
                 continue
-            recipients = (office_users if period.kind == "inquiry" else
-                          notifications.department_users([s.unit_id],
-                                                         roles=("liaison", "leader")))
+            recipients = office_users if period.kind == "inquiry" else unit_users[s.unit_id]
             reminders.append(notifications.Reminder(
                 recipients=recipients, subject=f"{period.kind_label} {period.label}: {subject}",
                 link=link, object_type=f"supervision.{period.kind}", object_id=s.id,

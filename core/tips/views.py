@@ -50,7 +50,7 @@ from core.db import db, paginate
 from core.departments.services import active_departments
 from core.errors import InputError
 from core.exports import xlsx_response
-from core.forms import field_errors, select_choices, submit
+from core.forms import field_errors, post_step, select_choices, submit
 from core.tips import limits, services as service
 from core.tips.models import TIP_STATES, Reward, Tip
 
@@ -343,14 +343,10 @@ def detail(tip_id: int) -> Any:
 def _step(tip_id: int, form_name: str, form: FlaskForm, act: Callable[[Tip], Any],
           done: str, fallback: str) -> Any:
     tip = _visible(tip_id)
-    status = 400
-    if form.validate_on_submit():
-        outcome = submit(form, fallback, lambda: act(tip))
-        if outcome.ok:
-            flash(done, "success")
-            return redirect(url_for("tips.detail", tip_id=tip_id))
-        status = outcome.status
-    return _render(_visible(tip_id), status=status, **{form_name: form})
+    return post_step(form, fallback, lambda: act(tip), done,
+                     url_for("tips.detail", tip_id=tip_id),
+                     lambda status: _render(_visible(tip_id), status=status,
+                                            **{form_name: form}))
 
 
 @bp.route("/<int:tip_id>/route", methods=["POST"])

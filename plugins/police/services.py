@@ -30,10 +30,9 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, false, func, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, case, exists, false, func, or_, select, true
 
-from core import access, audit
+from core import access
 from core.accounts.models import User
 from core.cases.models import Case, Transfer
 from core.cases.services import LedgerFilters, ledger_query
@@ -41,6 +40,7 @@ from core.db import db, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.notifications import services as notifications
+from core.records import add_numbered, claim_state
 from core.timeutil import day_start, due_by, local_day
 from plugins.police.models import (
     NOTICE_STATES,
@@ -59,8 +59,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "risk_notice_reply_working_days": 15,
     "risk_notice_number_prefix": "公安风险提示函",
 }
-#: How often sending counts again when another notice took the number first.
-NUMBERING_ATTEMPTS = 5
 #: Outcome figures are people: an upper bound keeps typos (and overflows) out.
 MAX_PERSONS = 100_000
 
@@ -161,19 +159,6 @@ def _case(case_id: int | None, field: str) -> Case:
     if found is None:
         raise InputError.of(**{field: _l("No case with this number.")})
     return found
-
-
-def _claim(model: Any, obj: Any, from_state: str, to_state: str) -> None:
-    """Move ``obj`` on only if it is still in ``from_state`` (one UPDATE that bumps the
-    version): two people acting at once cannot both succeed. Audited like the core's."""
-    result = db.session.execute(
-        update(model).where(model.id == obj.id, model.state == from_state)
-        .values(state=to_state, version=model.version + 1)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise StateConflict(obj.id)
-    audit.record("update", model.__tablename__, obj.id, {"state": [from_state, to_state]})
-    db.session.refresh(obj, ["state", "version"])
 
 
 # ----------------------------------------------------------------------- criminal cases
@@ -505,14 +490,6 @@ class RiskNoticeInput:
     reply_due_on: date | None = None  # default: the configured number of working days
 
 
-def next_number(now: datetime) -> str:
-    """The next number of the site-local year of ``now``: ``<prefix>〔year〕n号``."""
-    stem = f"{setting('risk_notice_number_prefix')}〔{local_day(now).year}〕"
-    sent = db.session.scalar(select(func.count(RiskNotice.id)).where(
-        RiskNotice.number.startswith(stem, autoescape=True))) or 0
-    return f"{stem}{sent + 1}号"
-
-
 def _reply_link(notice: RiskNotice) -> str:
     return notifications.app_path("police.risk_notice_reply", notice_id=notice.id)
 
@@ -549,20 +526,12 @@ def send_risk_notice(user: User, data: RiskNoticeInput,
     assert target is not None
     due = (due_by(data.reply_due_on) if data.reply_due_on is not None
            else due_after_working_days(now, int(setting("risk_notice_reply_working_days"))))
-    for attempt in range(NUMBERING_ATTEMPTS):
-        notice = RiskNotice(number=next_number(now), department_id=user.department_id,
-                            target_department_id=target.id, subject=subject, content=content,
-                            state="sent", sent_at=now, sent_by_id=user.id, reply_due_at=due)
-        try:
-            # Someone sending at the same moment may take the number first: the UNIQUE
-            # constraint refuses the second, which counts again and takes the next one.
-            with db.session.begin_nested():
-                db.session.add(notice)
-        except IntegrityError:
-            if attempt == NUMBERING_ATTEMPTS - 1:
-                raise
-            continue
-        break
+    notice = add_numbered(
+        lambda number: RiskNotice(
+            number=number, department_id=user.department_id, target_department_id=target.id,
+            subject=subject, content=content, state="sent", sent_at=now, sent_by_id=user.id,
+            reply_due_at=due),
+        RiskNotice.number, str(setting("risk_notice_number_prefix")), now)
     notifications.notify_department(target.id, "police.risk_notice", subject,
                                     _reply_link(notice), "police_risk_notice", notice.id,
                                     roles=ACTING_ROLES)
@@ -577,7 +546,7 @@ def reply_risk_notice(user: User, notice: RiskNotice, text: str,
     text = text.strip()
     if not text:
         raise InputError.of(reply_text=_l("Write the reply."))
-    _claim(RiskNotice, notice, "sent", "replied")
+    claim_state(RiskNotice, notice, "sent", "replied")
     notice.reply_text = text
     notice.replied_at = now or utcnow()
     notice.replied_by_id = user.id

@@ -13,16 +13,10 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from core.testing import csrf_token, login
+from core.testing import login, post_form as post
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ID_NUMBER = "440181199001011234"
-
-
-def post(client, path, data, page=None):
-    token = csrf_token(client, page or path)
-    return client.post(path, data={**data, "csrf_token": token},
-                       content_type="multipart/form-data")
 
 
 def case_id(response) -> int:

@@ -15,9 +15,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-API = "/api/v1"
+from core.testing import API_PREFIX, ApiCaller as Caller, api_error as error, api_ok as ok
+
+API = API_PREFIX
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ERROR_KEYS = {"code", "message", "fields"}
 ID_NUMBER = "440181199001011234"
 MASKED = "4401**********1234"
 
@@ -25,42 +26,9 @@ MASKED = "4401**********1234"
 # ---------------------------------------------------------------------------- helpers
 
 
-class Caller:
-    """One user's calls to the API with a bearer token."""
-
-    def __init__(self, client: Any, token: str, username: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.username = username
-
-    def get(self, path: str, **query: Any) -> Any:
-        return self.client.get(API + path, query_string=query, headers=self.headers)
-
-    def post(self, path: str, json: dict[str, Any] | None = None) -> Any:
-        return self.client.post(API + path, json=json, headers=self.headers)
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)[:1000]
-    return response.get_json()
-
-
-def error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """The error body, after checking the API's one error shape."""
-    assert response.status_code == status, response.get_data(as_text=True)[:1000]
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
-
-
 @pytest.fixture
-def people(app: Any, make_user: Any) -> dict[str, Caller]:
-    from core.accounts.models import User
-    from core.accounts.services import create_token
-    from core.db import db
-
-    accounts = {
+def people(api_callers: Any) -> dict[str, Caller]:
+    return api_callers({
         "forestry": ("li.forest", "liaison", "natural_resources"),
         "forestry_leader": ("zhou.forest", "leader", "natural_resources"),
         "police": ("zhao.police", "liaison", "police"),
@@ -69,15 +37,7 @@ def people(app: Any, make_user: Any) -> dict[str, Caller]:
         "office": ("wang.office", "office", "office"),
         "village": ("liu.dongpo", "liaison", "v_dongpo"),
         "admin": ("root.admin", "admin", "office"),
-    }
-    callers = {}
-    for key, (username, role, department) in accounts.items():
-        user_id = make_user(username, role=role, department=department)
-        with app.app_context():
-            token = create_token(db.session.get(User, user_id), "test")
-            db.session.commit()
-        callers[key] = Caller(app.test_client(), token, username)
-    return callers
+    })
 
 
 def case_body(**changes: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
-from core.testing import csrf_token
+from core.testing import csrf_token, post_form as post
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -23,12 +23,6 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 def today() -> date:
     return datetime.now(SHANGHAI).date()
-
-
-def post(client, path, data, page=None):
-    token = csrf_token(client, page or path)
-    return client.post(path, data={**data, "csrf_token": token},
-                       content_type="multipart/form-data")
 
 
 def location_id(response, pattern) -> int:

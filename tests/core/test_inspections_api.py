@@ -14,32 +14,19 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from core.testing import csrf_token
+from core.testing import (
+    API_PREFIX,
+    ApiCaller as Caller,
+    api_error as error,
+    api_ok as ok,
+    csrf_token,
+)
 
-API = "/api/v1"
+API = API_PREFIX
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ERROR_KEYS = {"code", "message", "fields"}
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-class Caller:
-    """One user's calls to the API with a bearer token."""
-
-    def __init__(self, client: Any, token: str, username: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.username = username
-
-    def get(self, path: str, **query: Any) -> Any:
-        return self.client.get(API + path, query_string=query, headers=self.headers)
-
-    def post(self, path: str, json: dict[str, Any] | None = None) -> Any:
-        return self.client.post(API + path, json=json, headers=self.headers)
-
-    def patch(self, path: str, json: dict[str, Any]) -> Any:
-        return self.client.patch(API + path, json=json, headers=self.headers)
 
 
 def today() -> date:
@@ -50,27 +37,9 @@ def days(n: int) -> str:
     return (today() + timedelta(days=n)).isoformat()
 
 
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)[:1000]
-    return response.get_json()
-
-
-def error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """The error body, after checking the API's one error shape."""
-    assert response.status_code == status, response.get_data(as_text=True)[:1000]
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
-
-
 @pytest.fixture
-def people(app: Any, make_user: Any) -> dict[str, Caller]:
-    from core.accounts.models import User
-    from core.accounts.services import create_token
-    from core.db import db
-
-    accounts = {
+def people(api_callers: Any) -> dict[str, Caller]:
+    return api_callers({
         "office": ("wang.office", "office", "office"),
         "nr": ("zhao.nr", "liaison", "natural_resources"),
         "env": ("chen.env", "liaison", "environment"),
@@ -79,15 +48,7 @@ def people(app: Any, make_user: Any) -> dict[str, Caller]:
         "dongpo_member": ("sun.dongpo", "member", "v_dongpo"),
         "xishan": ("he.xishan", "liaison", "v_xishan"),
         "admin": ("root.admin", "admin", "office"),
-    }
-    callers = {}
-    for key, (username, role, department) in accounts.items():
-        user_id = make_user(username, role=role, department=department)
-        with app.app_context():
-            token = create_token(db.session.get(User, user_id), "test")
-            db.session.commit()
-        callers[key] = Caller(app.test_client(), token, username)
-    return callers
+    })
 
 
 def plan(office: Caller, **changes: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-from core.testing import csrf_token
+from core.testing import csrf_token, post_form as post
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,12 +30,6 @@ def ask(client, target="police", subject="请提供本季度涉林案件情况",
 def request_id(response) -> int:
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     return int(re.search(r"/requests/(\d+)", response.headers["Location"]).group(1))
-
-
-def post(client, path, data, page):
-    token = csrf_token(client, page)
-    return client.post(path, data={**data, "csrf_token": token},
-                       content_type="multipart/form-data")
 
 
 @pytest.fixture

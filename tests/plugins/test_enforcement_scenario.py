@@ -12,41 +12,21 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from core.testing import ApiCaller, api_ok
+
 API = "/api/v1"
 PHONE = "13800138000"
 
 
-class Caller:
-    def __init__(self, client: Any, token: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-
-    def call(self, method: str, path: str, json: Any = None, status: int = 200) -> Any:
-        response = self.client.open(API + path, method=method, json=json, headers=self.headers)
-        assert response.status_code == status, response.get_data(as_text=True)[:1000]
-        return response.get_json()
-
-
 @pytest.fixture
-def callers(app: Any, make_user: Any) -> dict[str, Caller]:
-    from core.accounts.models import User
-    from core.accounts.services import create_token
-    from core.db import db
-
-    out = {}
-    for key, (name, role, department) in {
-            "office": ("wang.office", "office", "office"),
-            "forestry": ("li.forest", "liaison", "natural_resources"),
-            "police": ("zhao.police", "liaison", "police")}.items():
-        user_id = make_user(name, role=role, department=department)
-        with app.app_context():
-            token = create_token(db.session.get(User, user_id), "test")
-            db.session.commit()
-        out[key] = Caller(app.test_client(), token)
-    return out
+def callers(api_callers: Any) -> dict[str, ApiCaller]:
+    return api_callers({"office": ("wang.office", "office", "office"),
+                        "forestry": ("li.forest", "liaison", "natural_resources"),
+                        "police": ("zhao.police", "liaison", "police")})
 
 
-def test_tip_to_criminal_case_with_a_detention(app: Any, callers: dict[str, Caller]) -> None:
+def test_tip_to_criminal_case_with_a_detention(app: Any, callers: dict[str, ApiCaller]
+                                               ) -> None:
     public = app.test_client()
     tip = {"category": "forestry.tree_theft", "place_name": "东坡村后山",
            "description": "有人夜间盗伐杉木", "contact": {"name": "王先生", "phone": PHONE}}
@@ -58,31 +38,29 @@ def test_tip_to_criminal_case_with_a_detention(app: Any, callers: dict[str, Call
     assert again.get_json()["code"] == code
 
     forestry, police, office = callers["forestry"], callers["police"], callers["office"]
-    tips = forestry.call("GET", "/tips")
+    tips = api_ok(forestry.get("/tips"))
     assert len(tips) == 1 and tips[0]["department"] == "natural_resources"
     assert PHONE not in str(tips)
     tip_id = tips[0]["id"]
-    assert office.call("GET", f"/tips/{tip_id}")["contact"]["phone"] == PHONE
+    assert api_ok(office.get(f"/tips/{tip_id}"))["contact"]["phone"] == PHONE
 
-    forestry.call("POST", f"/tips/{tip_id}/take")
-    opened = forestry.call("POST", f"/tips/{tip_id}/case", {"title": "东坡村盗伐林木案"})
+    api_ok(forestry.post(f"/tips/{tip_id}/take"))
+    opened = api_ok(forestry.post(f"/tips/{tip_id}/case", {"title": "东坡村盗伐林木案"}))
     case_id = opened["case_id"]
-    sent = forestry.call("POST", f"/cases/{case_id}/transfers",
-                         {"to": "police", "reason": "涉嫌盗伐林木罪",
-                          "legal_basis": "刑法第三百四十五条"},
-                         status=201)
-    police.call("POST", f"/transfers/{sent['id']}/acknowledge")
-    police.call("POST", f"/transfers/{sent['id']}/feedback",
-                {"feedback": "accepted_criminal", "text": "已刑事立案"})
-    forestry.call("POST", f"/transfers/{sent['id']}/confirm")
-    outcome = police.call("PUT", f"/police/outcomes/{case_id}", {
-        "admin_detentions": 0, "criminal_detentions": 1, "arrests": 0, "persons_involved": 1})
+    sent = api_ok(forestry.post(f"/cases/{case_id}/transfers", {
+        "to": "police", "reason": "涉嫌盗伐林木罪", "legal_basis": "刑法第三百四十五条"}), 201)
+    api_ok(police.post(f"/transfers/{sent['id']}/acknowledge"))
+    api_ok(police.post(f"/transfers/{sent['id']}/feedback",
+                       {"feedback": "accepted_criminal", "text": "已刑事立案"}))
+    api_ok(forestry.post(f"/transfers/{sent['id']}/confirm"))
+    outcome = api_ok(police.put(f"/police/outcomes/{case_id}", {
+        "admin_detentions": 0, "criminal_detentions": 1, "arrests": 0, "persons_involved": 1}))
     assert outcome["criminal_detentions"] == 1
-    assert police.call("GET", "/police/outcomes/totals")["criminal_detentions"] == 1
+    assert api_ok(police.get("/police/outcomes/totals"))["criminal_detentions"] == 1
     # the police's criminal-case record was opened when they accepted the hand-over
-    assert any(c["case_id"] == case_id for c in police.call("GET", "/police/cases"))
+    assert any(c["case_id"] == case_id for c in api_ok(police.get("/police/cases")))
 
-    rows = forestry.call("GET", "/transfer-ledger")
+    rows = api_ok(forestry.get("/transfer-ledger"))
     assert len(rows) == 1 and rows[0]["feedback"] == "accepted_criminal"
     assert rows[0]["acknowledged_at"] and rows[0]["answered_at"] and rows[0]["confirmed_at"]
     export = police.client.get("/cases/ledger.xlsx", headers=police.headers)
@@ -92,8 +70,8 @@ def test_tip_to_criminal_case_with_a_detention(app: Any, callers: dict[str, Call
     assert all(PHONE not in str(v) for v in values[1])
 
     # the tipster's contact reaches neither the police nor the tip export
-    case = police.call("GET", f"/cases/{case_id}")
-    assert PHONE not in str(case) and PHONE not in str(police.call("GET", "/tips"))
+    case = api_ok(police.get(f"/cases/{case_id}"))
+    assert PHONE not in str(case) and PHONE not in str(api_ok(police.get("/tips")))
     status = public.get(f"{API}/public/tips/{code}").get_json()
     assert set(status) <= {"code", "state", "state_label", "received_on", "updated_on"}
 

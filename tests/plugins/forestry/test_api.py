@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.plugins.forestry.helpers import error, permit_body
+from core.testing import api_error as error
+from tests.plugins.forestry.helpers import permit_body
 
 
 def test_permits_create_list_and_read(api):

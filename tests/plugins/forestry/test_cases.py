@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.plugins.forestry.helpers import PDF, post
+from core.testing import post_form as post
+from tests.plugins.forestry.helpers import PDF
 
 
 @pytest.fixture

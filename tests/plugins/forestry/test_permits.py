@@ -10,7 +10,8 @@ from datetime import date
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.plugins.forestry.helpers import permit_form, post
+from core.testing import post_form as post
+from tests.plugins.forestry.helpers import permit_form
 
 JULY_1 = date(2026, 7, 1)
 PERMIT_HEADERS = ("许可证编号", "持证人", "采伐地点", "树种", "采伐蓄积(立方米)", "采伐面积(亩)",

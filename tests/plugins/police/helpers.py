@@ -5,45 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.testing import ApiCaller as Caller, make_api_caller
+
 API = "/api/v1/police"
-ERROR_KEYS = {"code", "message", "fields"}
-
-
-class Caller:
-    """One user's calls to the API with a bearer token (stateless: freeze_time is safe)."""
-
-    def __init__(self, client: Any, token: str, username: str):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.username = username
-
-    def get(self, path: str, **query: Any) -> Any:
-        return self.client.get(path if path.startswith("/api/") else API + path,
-                               query_string=query, headers=self.headers)
-
-    def post(self, path: str, json: dict[str, Any] | None = None) -> Any:
-        return self.client.post(path if path.startswith("/api/") else API + path,
-                                json=json, headers=self.headers)
-
-    def put(self, path: str, json: dict[str, Any]) -> Any:
-        return self.client.put(API + path, json=json, headers=self.headers)
-
-    def patch(self, path: str, json: dict[str, Any]) -> Any:
-        return self.client.patch(API + path, json=json, headers=self.headers)
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.get_data(as_text=True)[:1000]
-    return response.get_json()
-
-
-def error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """The error body, after checking the API's one error shape."""
-    assert response.status_code == status, response.get_data(as_text=True)[:1000]
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == ERROR_KEYS
-    assert body["error"]["code"] == code and body["error"]["message"]
-    return body["error"]
 
 
 ACCOUNTS = {
@@ -59,18 +23,8 @@ ACCOUNTS = {
 
 
 def make_callers(app: Any, make_user: Any) -> dict[str, Caller]:
-    from core.accounts.models import User
-    from core.accounts.services import create_token
-    from core.db import db
-
-    callers = {}
-    for key, (username, role, department) in ACCOUNTS.items():
-        user_id = make_user(username, role=role, department=department)
-        with app.app_context():
-            token = create_token(db.session.get(User, user_id), "test")
-            db.session.commit()
-        callers[key] = Caller(app.test_client(), token, username)
-    return callers
+    return {key: make_api_caller(app, make_user, username, role, department, API)
+            for key, (username, role, department) in ACCOUNTS.items()}
 
 
 def user(username: str) -> Any:

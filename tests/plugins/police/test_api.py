@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from core import access, audit
 from core.db import db
-from tests.plugins.police.helpers import error, hand_over, make_callers, ok
+from core.testing import api_error as error, api_ok as ok
+from tests.plugins.police.helpers import hand_over, make_callers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
