@@ -43,6 +43,9 @@ def create_demo_data() -> list[dict[str, Any]]:
         created.append({"username": username, "password": password, "role": role,
                         "department": department})
     _demo_work(users)
+    from core.app import kernel
+
+    kernel().pm.hook.demo_data(users=users)
     return created
 
 

@@ -156,6 +156,18 @@ def finding_assigned(finding: Any) -> None:
 
 
 @hookspec
+def finding_verified(finding: Any) -> None:
+    """React to an inspection finding whose rectification the office verified; return nothing.
+
+    ``finding`` is a :class:`core.inspections.models.Finding` now ``closed`` (``closed_at``
+    and ``verified_by_id`` set). Called for every plugin inside the office's transaction
+    after the unit is notified: act only on findings you track (e.g. the environment plugin
+    closes the ecological problem it opened for the finding). Raising refuses the
+    verification. Return values are ignored.
+    """
+
+
+@hookspec
 def case_links(case: Any, user: Any) -> list[dict[str, Any]]:
     """Return links to what this plugin keeps about a core case, for its page.
 
@@ -244,6 +256,19 @@ def permission_allowed(user: Any, action: str, obj: Any) -> bool | None:
 
 
 # ------------------------------------------------------------------- background work
+
+
+@hookspec
+def demo_data(users: dict[str, Any]) -> None:
+    """Create this plugin's sample records for a fresh demo installation; return nothing.
+
+    Called once by ``forestchief demo`` (and ``make run``) on an empty database, after the
+    core's demo accounts and sample work exist. ``users`` maps the demo usernames
+    (``office``, ``nr.liaison``, ``police.leader``, ``env.liaison``, ``emergency.liaison``,
+    ...) to their :class:`core.accounts.models.User`. Create records through your services
+    (inside ``audit.acting_as(user)``) so they are audited like real work; the caller
+    commits. Return value ignored.
+    """
 
 
 @hookspec

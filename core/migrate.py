@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -11,21 +12,41 @@ from flask import Flask
 
 from core.app import kernel
 from core.db import db
+from core.plugins import available_plugins
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def version_locations(app: Flask) -> list[str]:
-    """The core's versions folder and ``<plugin>/migrations/versions`` of each loaded plugin."""
+    """The core's versions folder and ``<plugin>/migrations/versions`` of every installed plugin.
+
+    Installed, not just enabled: the schema covers every plugin the installation has, so
+    switching a plugin off (or on again) is configuration only, and a database that once ran
+    a plugin's revisions still finds them (Alembic refuses an unknown revision).
+    """
     locations = [str(MIGRATIONS_DIR / "versions")]
-    for name, plugin in kernel(app).pm.list_name_plugin():
-        module_file = getattr(plugin, "__file__", None)
-        if not module_file or name == "core":
+    for module, _source in sorted(available_plugins().values()):
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
             continue
-        folder = Path(module_file).resolve().parent / "migrations" / "versions"
+        folder = Path(spec.origin).resolve().parent / "migrations" / "versions"
         if folder.is_dir():
             locations.append(str(folder))
     return locations
+
+
+def _include_object(app: Flask) -> Any:
+    """An Alembic ``include_object`` that ignores the tables of installed plugins ``app``
+    does not load: their models are not imported, yet their tables rightly exist."""
+    loaded = {name for name, _plugin in kernel(app).pm.list_name_plugin()}
+    prefixes = tuple(f"{name}_" for name in available_plugins() if name not in loaded)
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool,
+                compare_to: Any) -> bool:
+        return not (type_ == "table" and reflected and compare_to is None
+                    and (name or "").startswith(prefixes))
+
+    return include
 
 
 def alembic_config(app: Flask, connection: Any = None) -> Config:
@@ -36,6 +57,7 @@ def alembic_config(app: Flask, connection: Any = None) -> Config:
     cfg.set_main_option("path_separator", "space")
     cfg.attributes["connection"] = connection
     cfg.attributes["metadata"] = db.metadata
+    cfg.attributes["include_object"] = _include_object(app)
     return cfg
 
 
@@ -59,5 +81,6 @@ def pending_diff(app: Flask) -> list[Any]:
     from alembic.runtime.migration import MigrationContext
 
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": _include_object(app)})
         return compare_metadata(context, db.metadata)

@@ -571,6 +571,10 @@ def verify_finding(user: User, finding: Finding, text: str = "",
         supervision.end("finding", finding.id, now)
     notifications.notify_department(finding.unit_id, "finding.verified", _subject(finding),
                                     _link(finding), "finding", finding.id, roles=UNIT_ROLES)
+    from core.app import kernel
+
+    kernel().pm.hook.finding_verified(finding=finding)
+    db.session.flush()
     return event
 
 

@@ -275,6 +275,66 @@ def test_hook_finding_assigned(app, make_user):
     assert listener.heard == [("environment", "environment.ecological_problem", True)]
 
 
+class VerifiedListener:
+    """A plugin that hears of every verified rectification."""
+
+    def __init__(self):
+        self.heard = []
+
+    @hookimpl
+    def finding_verified(self, finding):
+        self.heard.append((finding.id, finding.state, finding.verified_by_id is not None))
+
+
+def test_hook_finding_verified(app, make_user):
+    from datetime import date, timedelta
+
+    from core import audit
+    from core.accounts.models import User
+    from core.db import db
+    from core.inspections import services
+
+    listener = VerifiedListener()
+    kernel(app).pm.register(listener, name="verified-listener")
+    make_user("hook.office", role="office", department="office")
+    make_user("hook.agri", role="liaison", department="agriculture")
+    with app.test_request_context():
+        office, inspection = _plan(app, ["agriculture"])
+        unit = db.session.query(User).filter_by(username="hook.agri").one()
+        with audit.acting_as(office):
+            services.start_inspection(office, inspection)
+            finding = services.create_finding(office, inspection, services.FindingInput(
+                description="防火通道堵塞", severity="general", category="disaster_prevention",
+                unit="agriculture", due_on=date.today() + timedelta(days=10)))
+        with audit.acting_as(unit):
+            services.report_completion(unit, finding, "已清理")
+        assert listener.heard == []
+        with audit.acting_as(office):
+            services.verify_finding(office, finding, "现场核实")
+    assert listener.heard == [(finding.id, "closed", True)]
+
+
+class DemoListener:
+    """A plugin that adds its sample records to the demo."""
+
+    def __init__(self):
+        self.users = None
+
+    @hookimpl
+    def demo_data(self, users):
+        self.users = sorted(users)
+
+
+def test_hook_demo_data(app):
+    from core.demo import create_demo_data
+
+    listener = DemoListener()
+    kernel(app).pm.register(listener, name="demo-listener")
+    with app.app_context():
+        accounts = create_demo_data()
+    assert listener.users == sorted(a["username"] for a in accounts)
+
+
 class TransferListener:
     """A plugin that hears of hand-overs and their feedback."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.migrate import current_heads, pending_diff, version_locations
+from core.migrate import current_heads, pending_diff, upgrade, version_locations
 
 
 def test_upgrade_heads_matches_the_models(app):
@@ -15,11 +15,16 @@ def test_database_is_at_every_head(app):
                                   "police_0001_registers"}
 
 
-def test_version_locations_include_only_loaded_plugins(app_factory, tmp_path):
+def test_a_disabled_plugin_keeps_its_schema_and_migrations(app_factory):
+    # The database ran every plugin's branch; switching forestry off must neither break
+    # `db upgrade` (its revision is still found) nor make `db check` ask to drop its tables.
     app = app_factory('[plugins]\nenabled = ["police"]\n')
     locations = version_locations(app)
     assert locations[0].endswith("core/migrations/versions")
-    assert not any("forestry" in loc for loc in locations)
+    assert any(loc.endswith("plugins/forestry/migrations/versions") for loc in locations)
+    assert pending_diff(app) == []
+    upgrade(app)
+    assert "forestry_0001_registers" in current_heads(app)
 
 
 def test_db_check_command(runner):
