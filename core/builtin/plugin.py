@@ -62,15 +62,17 @@ def blueprints() -> list[Any]:
     from core.sharing.request_api import blp as api_requests
     from core.sharing.request_views import bp as requests_bp
     from core.sharing.views import bp as sharing_bp
+    from core.tasks.api import blp as api_tasks
+    from core.tasks.views import bp as tasks_bp
     from core.tips.api import blp as api_tips
     from core.tips.views import bp as tips_bp
     from core.views import admin_bp, audit_bp, main_bp
 
     return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
-            inspections_bp, findings_bp, notices_bp, cases_bp, tips_bp, admin_bp, audit_bp,
-            notifications_bp,
+            inspections_bp, findings_bp, notices_bp, cases_bp, tips_bp, tasks_bp, admin_bp,
+            audit_bp, notifications_bp,
             api_core, api_sharing, api_requests, api_reports, api_notifications,
-            api_inspections, api_cases, api_tips]
+            api_inspections, api_cases, api_tips, api_tasks]
 
 
 @hookimpl
@@ -102,6 +104,8 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
         if user.department.kind != "village":  # notices reach the township government
             items.append({"endpoint": "notices.index", "label": _l("Notices"),
                           "icon": "megaphone", "order": 25, "group": inspections})
+        items.append({"endpoint": "tasks.index", "label": _l("Assigned tasks"),
+                      "icon": "list-check", "order": 25, "group": inspections})
         if not local:
             enforcement = {"code": "enforcement", "label": _l("Joint enforcement"),
                            "icon": "shield-check"}
@@ -148,6 +152,10 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 
         widgets.append({"title": _l("Rectification"), "template": "widgets/findings.html",
                         "order": 3, "width": 6, "data": {"counts": rectification_counts(user)}})
+        from core.tasks.services import open_counts
+
+        widgets.append({"title": _l("Assigned tasks"), "template": "widgets/tasks.html",
+                        "order": 3, "width": 6, "data": {"counts": open_counts(user)}})
         if user.department.kind in ("office", "department"):
             from core.cases.services import waiting_counts
 

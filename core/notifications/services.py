@@ -45,6 +45,10 @@ KIND_LABELS = {
     "tip.triage": _l("Public tip to triage"),
     "reward.recorded": _l("Reward to approve"),
     "transfer.answered": _l("Feedback on a hand-over"),
+    "task.assigned": _l("Task assigned to your department"),
+    "task.completion": _l("Task reported done"),
+    "task.verified": _l("Task verified"),
+    "task.rejected": _l("Task sent back"),
 }
 
 
@@ -279,14 +283,15 @@ def remind_deadlines(now: datetime, sources: Iterable[DeadlineSource]) -> int:
 
 def deadline_sources() -> list[DeadlineSource]:
     """The deadline sources of the core: office information requests, inspection reports,
-    findings to rectify, the listed-supervision rhythm and case hand-overs."""
+    findings to rectify, the listed-supervision rhythm, case hand-overs and assigned tasks."""
     from core.cases.services import transfer_deadline_source
     from core.inspections.services import finding_deadline_source, report_deadline_source
     from core.sharing.requests import deadline_source
     from core.supervision.services import deadline_source as supervision_source
+    from core.tasks.services import deadline_source as task_source
 
     return [deadline_source, report_deadline_source, finding_deadline_source,
-            supervision_source, transfer_deadline_source]
+            supervision_source, transfer_deadline_source, task_source]
 
 
 def deadline_reminders_job(now: datetime) -> int:

@@ -11,7 +11,7 @@ def test_upgrade_heads_matches_the_models(app):
 
 
 def test_database_is_at_every_head(app):
-    assert current_heads(app) == {"0010_tips", "forestry_0001_registers",
+    assert current_heads(app) == {"0011_tasks", "forestry_0001_registers",
                                   "police_0001_registers"}
 
 

@@ -1,0 +1,1 @@
+"""Assigned tasks: one unit asks another to do something by a deadline, tracked to closure."""
