@@ -53,7 +53,6 @@ def save_uploads(files: Any, owner_type: str, owner_id: int) -> list[Any]:
     return saved
 
 
-
 @dataclass
 class Outcome:
     """What :func:`submit` did: ``ok`` with the action's ``value``, or not (the form now

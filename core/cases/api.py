@@ -59,12 +59,6 @@ DISPLAY_STATES = (*TRANSFER_STATES, "overdue")
 # --------------------------------------------------------------------------- helpers
 
 
-
-
-
-
-
-
 def _case(case_id: int) -> Case:
     """The case in the path, or 404."""
     return _found(service.get_visible_case(current_user, case_id))
@@ -79,10 +73,6 @@ def _check_finding(finding_id: int | None) -> None:
     """422 on ``finding_id`` unless it names a finding the user may see."""
     if finding_id is not None and get_visible_finding(current_user, finding_id) is None:
         _invalid({"finding_id": ["No finding with this id that you may see."]})
-
-
-
-
 
 
 def _ledger(args: dict[str, Any]) -> Select[Any]:

@@ -60,12 +60,6 @@ FINDING_FILTER_STATES = ("", *FINDING_STATES, "overdue", "not_closed")
 # --------------------------------------------------------------------------- helpers
 
 
-
-
-
-
-
-
 def _inspection(inspection_id: int) -> Inspection:
     """The inspection in the path, or 404."""
     return _found(service.get_visible_inspection(current_user, inspection_id))
@@ -82,12 +76,6 @@ def _named_inspection(inspection_id: int) -> Inspection:
     if found is None:
         _invalid({"inspection_id": ["No inspection with this id that you may see."]})
     return found
-
-
-
-
-
-
 
 
 def _username(user: Any) -> str | None:

@@ -23,7 +23,6 @@ blp = business_only(Blueprint("api_sharing", __name__, url_prefix="/api/v1",
                 description="Information sharing: items departments publish"))
 
 
-
 class ItemSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -17,7 +17,6 @@ blp = business_only(Blueprint("api_reports", __name__, url_prefix="/api/v1",
                 description="Quarterly liaison reports and liaison scores"))
 
 
-
 class QuarterArgs(Schema):
     quarter = fields.String(load_default="", metadata={
         "description": "e.g. 2026Q4 (default: the last quarter that ended)"})

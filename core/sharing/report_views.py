@@ -31,7 +31,6 @@ class ReportForm(FlaskForm):
     """Only the CSRF token: the section fields come from the hook and are read by name."""
 
 
-
 def _quarter(label: str | None) -> service.Quarter:
     if label:
         quarter = service.Quarter.parse(label)

@@ -20,7 +20,6 @@ blp = business_only(Blueprint("api_requests", __name__, url_prefix="/api/v1",
                 description="Office information requests with due times"))
 
 
-
 class RequestCreateSchema(Schema):
     target = fields.String(required=True, validate=validate.Length(min=1, max=40),
                            metadata={"description": "department code asked"})

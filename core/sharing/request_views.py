@@ -75,7 +75,6 @@ class CloseForm(FlaskForm):
     pass
 
 
-
 def _local_to_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=site_zone()) if value is not None else None
 

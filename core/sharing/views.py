@@ -36,7 +36,6 @@ EXPORT_HEADERS = ["编号", "标题", "类别", "发布部门", "密级", "文�
                   "有效期起", "有效期止", "发布人", "发布时间"]
 
 
-
 def category_choices() -> list[tuple[str, str]]:
     """Category options in the user's language."""
     english = str(get_locale()).startswith("en")

@@ -72,8 +72,6 @@ def _never_cache(response: Any) -> Any:
 # --------------------------------------------------------------------------- helpers
 
 
-
-
 def _public_fields(problems: dict[str, list[str]]) -> dict[str, Any]:
     """The service's field names in the public API's terms (``contact_phone`` ->
     ``contact.phone``, as marshmallow reports nested fields)."""
@@ -84,8 +82,6 @@ def _public_fields(problems: dict[str, list[str]]) -> dict[str, Any]:
         else:
             out[name] = messages
     return out
-
-
 
 
 def _tip(tip_id: int) -> Tip:
@@ -101,8 +97,6 @@ def _reward(reward_id: int) -> Reward:
     if found is None:
         abort(404)
     return found
-
-
 
 
 def _photo_links(tip: Tip) -> list[dict[str, Any]]:

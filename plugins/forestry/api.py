@@ -45,16 +45,6 @@ AMOUNT = validate.Range(min=0, max=services.MAX_AMOUNT, max_inclusive=False)
 # --------------------------------------------------------------------------- helpers
 
 
-
-
-
-
-
-
-
-
-
-
 def _validity(permit: Any) -> str:
     return permit.validity(local_day(utcnow()))
 

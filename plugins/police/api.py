@@ -48,19 +48,7 @@ blp = business_only(Blueprint("police_api", __name__, url_prefix="/api/v1/police
                                           "interventions, outcomes, risk notices"))
 
 
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-
-
-
-
-
-
-
-
 
 
 @dataclass
