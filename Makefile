@@ -27,6 +27,7 @@ run: install
 	$(BIN)/forestchief db upgrade
 	$(BIN)/forestchief departments sync
 	$(BIN)/forestchief villages sync
+	$(BIN)/forestchief meetings sync
 	$(BIN)/forestchief demo --if-empty
 	$(BIN)/forestchief serve --host $(HOST) --port $(PORT)
 

@@ -198,6 +198,29 @@ def villages_list() -> None:
         click.echo(f"{unit.code:20} {unit.kind:9} {unit.name_zh}")
 
 
+@cli.group()
+def meetings() -> None:
+    """Joint-meeting bodies from config/meetings.toml."""
+
+
+@meetings.command("sync")
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Bodies file (default: config/meetings.toml).")
+def meetings_sync(path: Path | None) -> None:
+    """Add or update the file's joint-meeting bodies (after `departments sync`)."""
+    from core.meetings.bodies import DEFAULT_FILE, sync_bodies
+
+    try:
+        report = sync_bodies(path or DEFAULT_FILE)
+    except ConfigError as exc:
+        raise click.ClickException(f"nothing changed.\n{exc}") from None
+    _commit()
+    for label, codes in (("added", report.added), ("updated", report.updated)):
+        if codes:
+            click.echo(f"{label}: {', '.join(codes)}")
+    click.echo(f"{len(report.unchanged)} unchanged")
+
+
 @departments.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include deactivated departments.")
 def departments_list(show_all: bool) -> None:

@@ -124,6 +124,21 @@ def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, A
     """
 
 
+@hookspec
+def duty_report_figures(department: Any, since: Any, until: Any) -> list[dict[str, Any]]:
+    """Return the figures this plugin pre-fills in ``department``'s duty report for a joint
+    meeting (lianzhou art. 9), over the period from ``since`` to ``until`` (aware datetimes:
+    the body's previous meeting, the meeting's start).
+
+    Called for every department invited to a meeting, whether or not the plugin serves it:
+    return ``[]`` for departments that are not yours (usually ``plugin not in
+    department.enabled_plugins``). Each figure is ``{"code": "<plugin>.<name>", "label_zh":
+    ..., "label_en": ..., "value": int | float | None}``; the department can correct the
+    values, and the labels are stored with the filed report (like checklist items). Answers
+    combine by concatenation: the core's own figures first, then the plugins'.
+    """
+
+
 # ------------------------------------------------------------------------- inspections
 
 

@@ -102,3 +102,11 @@ def takes_part(inspection: Any, plugin: str) -> bool:
     ``inspection_checklist``): its configured plugin, or switched on by its leader."""
     return any(d.department.plugin == plugin or plugin in d.department.enabled_plugins
                for d in inspection.departments)
+
+
+def report_figures(plugin: str, labels: dict[str, tuple[str, str]],
+                   values: dict[str, Any]) -> list[dict[str, Any]]:
+    """A plugin's figures for a duty report (``duty_report_figures`` hook): ``labels`` maps
+    each figure's name to its Chinese and English labels, ``values`` its pre-filled value."""
+    return [{"code": f"{plugin}.{name}", "label_zh": zh, "label_en": en,
+             "value": values.get(name)} for name, (zh, en) in labels.items()]

@@ -54,6 +54,10 @@ def blueprints() -> list[Any]:
     from core.inspections.finding_views import bp as findings_bp
     from core.inspections.notice_views import bp as notices_bp
     from core.inspections.views import bp as inspections_bp
+    from core.meetings.api import blp as api_meetings
+    from core.meetings.body_views import bp as meeting_bodies_bp
+    from core.meetings.proposal_views import bp as meeting_proposals_bp
+    from core.meetings.views import bp as meetings_bp
     from core.notifications.api import blp as api_notifications
     from core.notifications.views import bp as notifications_bp
     from core.sharing.api import blp as api_sharing
@@ -69,10 +73,10 @@ def blueprints() -> list[Any]:
     from core.views import admin_bp, audit_bp, main_bp
 
     return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
-            inspections_bp, findings_bp, notices_bp, cases_bp, tips_bp, tasks_bp, admin_bp,
-            audit_bp, notifications_bp,
+            inspections_bp, findings_bp, notices_bp, cases_bp, tips_bp, tasks_bp, meetings_bp,
+            meeting_proposals_bp, meeting_bodies_bp, admin_bp, audit_bp, notifications_bp,
             api_core, api_sharing, api_requests, api_reports, api_notifications,
-            api_inspections, api_cases, api_tips, api_tasks]
+            api_inspections, api_cases, api_tips, api_tasks, api_meetings]
 
 
 @hookimpl
@@ -88,8 +92,8 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
         # file liaison reports.
         local = user.department.kind in ("village", "township")
         information = {"code": "information", "label": _l("Information"), "icon": "share"}
-        inspections = {"code": "inspections", "label": _l("Joint inspections"),
-                       "icon": "binoculars"}
+        items[1]["group"] = information  # the directory joins the information drop-down
+        inspections = {"code": "inspections", "label": _l("Inspections"), "icon": "binoculars"}
         items.append({"endpoint": "sharing.index", "label": _l("Information sharing"),
                       "icon": "share", "order": 20, "group": information})
         items.append({"endpoint": "requests.index", "label": _l("Information requests"),
@@ -107,7 +111,7 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
         items.append({"endpoint": "tasks.index", "label": _l("Assigned tasks"),
                       "icon": "list-check", "order": 25, "group": inspections})
         if not local:
-            enforcement = {"code": "enforcement", "label": _l("Joint enforcement"),
+            enforcement = {"code": "enforcement", "label": _l("Enforcement"),
                            "icon": "shield-check"}
             items.append({"endpoint": "cases.index", "label": _l("Cases and leads"),
                           "icon": "folder2-open", "order": 26, "group": enforcement})
@@ -118,6 +122,17 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
             if is_office(user):
                 items.append({"endpoint": "tips.rewards", "label": _l("Rewards"),
                               "icon": "award", "order": 29, "group": enforcement})
+            meetings = {"code": "meetings", "label": _l("Meetings"), "icon": "people"}
+            items += [
+                {"endpoint": "meetings.index", "label": _l("All meetings"), "icon": "people",
+                 "order": 30, "group": meetings},
+                {"endpoint": "meeting_proposals.index", "label": _l("Meeting proposals"),
+                 "icon": "hand-index", "order": 31, "group": meetings},
+                {"endpoint": "meetings.resolutions", "label": _l("Resolutions"),
+                 "icon": "check2-square", "order": 32, "group": meetings},
+                {"endpoint": "meeting_bodies.index", "label": _l("Joint-meeting bodies"),
+                 "icon": "diagram-2", "order": 33, "group": meetings},
+            ]
     if user.role == "admin":
         items += [
             {"endpoint": "admin.users", "label": _l("Accounts"), "icon": "people",
@@ -161,6 +176,10 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 
             widgets.append({"title": _l("Hand-overs"), "template": "widgets/transfers.html",
                             "order": 4, "width": 6, "data": {"counts": waiting_counts(user)}})
+            from core.meetings.services import dashboard_counts
+
+            widgets.append({"title": _l("Joint meetings"), "template": "meetings/widget.html",
+                            "order": 4, "width": 6, "data": {"counts": dashboard_counts(user)}})
     return widgets
 
 
@@ -196,6 +215,13 @@ def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, A
     from core.sharing.reports import core_section
 
     return [core_section(department, quarter)]
+
+
+@hookimpl
+def duty_report_figures(department: Any, since: Any, until: Any) -> list[dict[str, Any]]:
+    from core.meetings.reports import core_figures
+
+    return core_figures(department, since, until)
 
 
 @hookimpl

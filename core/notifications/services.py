@@ -49,6 +49,12 @@ KIND_LABELS = {
     "task.completion": _l("Task reported done"),
     "task.verified": _l("Task verified"),
     "task.rejected": _l("Task sent back"),
+    "meeting.proposed": _l("Joint meeting proposed: your approval"),
+    "meeting.declined": _l("Joint meeting proposal declined"),
+    "meeting.scheduled": _l("Joint meeting scheduled"),
+    "meeting.widened": _l("More invited to a joint meeting"),
+    "minutes.to_sign": _l("Minutes to sign"),
+    "minutes.signed": _l("Minutes signed and circulated"),
 }
 
 
@@ -283,15 +289,20 @@ def remind_deadlines(now: datetime, sources: Iterable[DeadlineSource]) -> int:
 
 def deadline_sources() -> list[DeadlineSource]:
     """The deadline sources of the core: office information requests, inspection reports,
-    findings to rectify, the listed-supervision rhythm, case hand-overs and assigned tasks."""
+    findings to rectify, the listed-supervision rhythm, case hand-overs, assigned tasks, and
+    joint meetings (minutes, duty reports, the regular rhythm)."""
     from core.cases.services import transfer_deadline_source
     from core.inspections.services import finding_deadline_source, report_deadline_source
+    from core.meetings.bodies import rhythm_deadline_source
+    from core.meetings.minutes import deadline_source as minutes_source
+    from core.meetings.reports import deadline_source as duty_report_source
     from core.sharing.requests import deadline_source
     from core.supervision.services import deadline_source as supervision_source
     from core.tasks.services import deadline_source as task_source
 
     return [deadline_source, report_deadline_source, finding_deadline_source,
-            supervision_source, transfer_deadline_source, task_source]
+            supervision_source, transfer_deadline_source, task_source, minutes_source,
+            duty_report_source, rhythm_deadline_source]
 
 
 def deadline_reminders_job(now: datetime) -> int:

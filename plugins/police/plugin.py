@@ -146,6 +146,20 @@ def quarterly_report_sections(department: Any, quarter: Any) -> list[dict[str, A
 
 
 @hookimpl
+def duty_report_figures(department: Any, since: Any, until: Any) -> list[dict[str, Any]]:
+    if NAME not in department.enabled_plugins:
+        return []
+    from core.plugin_kit import report_figures
+    from plugins.police.services import figures
+
+    return report_figures(NAME, {
+        "criminal_cases": ("立案侦办涉林刑事案件（件）", "Forest criminal cases filed"),
+        "transfers_received": ("接收移送案件（件）", "Cases transferred in"),
+        "detentions": ("刑事拘留（人）", "Criminal detentions"),
+    }, figures(department, since, until))
+
+
+@hookimpl
 def permissions() -> list[dict[str, str]]:
     return PERMISSIONS
 

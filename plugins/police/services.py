@@ -659,16 +659,21 @@ def transfers_received(user: User, state: str = "open") -> Select[Any]:
 
 
 def quarterly_values(department: Department, quarter: Any) -> dict[str, int]:
-    """The figures of the police section of ``department``'s report for ``quarter``:
-    criminal cases it filed in the quarter (立案日期), cases handed to it in the quarter, and
-    criminal detentions in the criminal cases it filed in the quarter."""
+    """The figures of the police section of ``department``'s report for ``quarter``."""
+    return figures(department, quarter.start, quarter.end)
+
+
+def figures(department: Department, since: datetime, until: datetime) -> dict[str, int]:
+    """What ``department`` did from ``since`` to ``until``: criminal cases it filed (立案日期,
+    site-local days), cases handed to it, and criminal detentions in the criminal cases it
+    filed; for the quarterly report and a joint meeting's duty report."""
     filed = and_(CriminalCase.department_id == department.id,
-                 CriminalCase.filed_on >= quarter.first_day,
-                 CriminalCase.filed_on < quarter.next.first_day)
+                 CriminalCase.filed_on >= local_day(since),
+                 CriminalCase.filed_on < local_day(until))
     criminal_cases = db.session.scalar(select(func.count(CriminalCase.id)).where(filed)) or 0
     transfers = db.session.scalar(select(func.count(Transfer.id)).where(
-        Transfer.to_department_id == department.id, Transfer.sent_at >= quarter.start,
-        Transfer.sent_at < quarter.end)) or 0
+        Transfer.to_department_id == department.id, Transfer.sent_at >= since,
+        Transfer.sent_at < until)) or 0
     detentions = db.session.scalar(
         select(func.coalesce(func.sum(Outcome.criminal_detentions), 0)).select_from(Outcome)
         .join(CriminalCase, CriminalCase.case_id == Outcome.case_id).where(filed)) or 0

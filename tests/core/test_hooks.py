@@ -452,3 +452,39 @@ def test_hook_notification_kinds(app):
     with app.test_request_context():
         assert kind_label("forestry.case_returned") == str(kinds["forestry.case_returned"])
         assert kind_label("nobody.knows") in ("Notification", "通知")
+
+
+class FiguresPlugin:
+    """Answers ``duty_report_figures`` for the police department only."""
+
+    @hookimpl
+    def duty_report_figures(self, department, since, until):
+        if department.code != "police":
+            return []
+        return [{"code": "recorder.cases", "label_zh": "立案数", "label_en": "Cases",
+                 "value": 3}]
+
+
+def test_hook_duty_report_figures(app):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.departments.models import Department
+    from core.meetings.reports import figures_for
+
+    kernel(app).pm.register(FiguresPlugin(), name="recorder")
+    until = datetime.now(UTC)
+    with app.test_request_context():
+        def codes(code):
+            department = db.session.scalar(select(Department).where(Department.code == code))
+            return [f["code"] for f in figures_for(department, until - timedelta(days=30),
+                                                   until)]
+
+        core = ["core.items_shared", "core.requests_answered", "core.tasks_closed",
+                "core.findings_closed"]
+        police = codes("police")
+        assert police[:4] == core and "recorder.cases" in police
+        assert {"police.criminal_cases", "police.detentions"} <= set(police)
+        assert codes("education") == core
