@@ -459,7 +459,8 @@ def log_action(user: User, fire: Fire, data: LogInput, now: datetime | None = No
     codes = set(data.departments)
     departments = list(db.session.scalars(select(Department).where(
         Department.code.in_(codes), Department.active.is_(True),
-        Department.kind.in_(("office", "department"))))) if codes else []
+        Department.kind.in_(("office", "department")))
+        .order_by(Department.position))) if codes else []
     if len(departments) != len(codes):
         c.setdefault("departments", _l("Choose departments from the list."))
     c.raise_any()

@@ -68,7 +68,7 @@ def test_corrections_log_and_state_steps(api, people):
     entry = ok(liaison.post(f"{path}/log", {
         "acted_at": iso(0.5), "action": "调派镇扑火队", "personnel": 30, "vehicles": 3,
         "departments": ["emergency", "police"]}), 201)
-    assert entry["departments"] == ["emergency", "police"]
+    assert entry["departments"] == ["police", "emergency"]  # in the directory's order
     bad = error(liaison.post(f"{path}/log", {"acted_at": iso(0.2), "action": "x",
                                               "departments": ["atlantis"]}), 422,
                 "validation_error")
