@@ -321,6 +321,21 @@ def visible_transfers(user: Any) -> Any:
                Transfer.to_department_id == user.department_id)
 
 
+def visible_tasks(user: Any) -> Any:
+    """SQL condition: the assigned tasks ``user`` may see (lists, counts, exports, the API):
+    the office sees all; a department those it does or assigned; system roles none."""
+    from sqlalchemy import false, or_, true
+
+    from core.tasks.models import Task
+
+    if not getattr(user, "is_authenticated", False) or user.role not in BUSINESS_ROLES:
+        return false()
+    if is_office(user):
+        return true()
+    return or_(Task.department_id == user.department_id,
+               Task.assigned_by_department_id == user.department_id)
+
+
 def may_see_identities(user: Any, case: Any, department_ids: set[int]) -> bool:
     """Parties' ID numbers are sensitive: only the departments that handle the case (its
     department and those it was transferred between, ``department_ids``) see them."""

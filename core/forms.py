@@ -9,11 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
 from core.db import db
 from core.errors import InputError, StateConflict
@@ -113,3 +115,15 @@ def post_step(form: FlaskForm, fallback: str, action: Callable[[], Any], done: s
             return redirect(redirect_to)
         status = outcome.status
     return rerender(status)
+
+
+class VerifyForm(FlaskForm):
+    """The assigning side accepts a reported completion (a rectification, a task)."""
+
+    text = TextAreaField(_l("Verification notes"), validators=[Length(max=20_000)])
+
+
+class RejectForm(FlaskForm):
+    """The assigning side sends a reported completion back, saying why."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20_000)])

@@ -4,6 +4,8 @@
   UPDATE, so of two people acting at once exactly one succeeds (the other gets
   :class:`core.errors.StateConflict`); the statement is recorded in the audit log, which
   ORM events do not see for statements.
+* :func:`last_reported_percent` is where a rectification or a task goes back to when its
+  reported completion is sent back.
 * :func:`add_numbered` stores a document numbered ``<prefix>〔year〕n号`` (per site-local
   year); when someone took the number first, the UNIQUE constraint refuses the insert and it
   counts again.
@@ -43,6 +45,16 @@ def claim_state(model: Any, obj: Any, from_states: str | tuple[str, ...],
     before = obj.state if obj.state in allowed else allowed[0]
     audit.record("update", model.__tablename__, obj.id, {"state": [before, to_state]})
     db.session.refresh(obj, ["state", "version"])
+
+
+def last_reported_percent(event_model: Any, owner_column: Any, owner_id: int) -> int:
+    """The percent of the latest progress report on a timeline (``event_model`` rows with
+    ``kind``, ``percent``, ``created_at``; ``owner_column == owner_id``), or 0."""
+    return db.session.scalar(
+        select(event_model.percent).where(owner_column == owner_id,
+                                          event_model.kind == "progress",
+                                          event_model.percent.is_not(None))
+        .order_by(event_model.created_at.desc(), event_model.id.desc()).limit(1)) or 0
 
 
 def next_number(column: Any, prefix: str, now: datetime) -> str:

@@ -32,7 +32,7 @@ from core.attachments import storage
 from core.db import db, paginate, utcnow
 from core.departments.services import active_departments, active_local_units
 from core.exports import xlsx_response
-from core.forms import post_step, save_uploads
+from core.forms import RejectForm, VerifyForm, post_step, save_uploads
 from core.inspections import services as service
 from core.inspections.labels import (
     FINDING_FILTER_LABELS,
@@ -66,14 +66,6 @@ class ProgressForm(FlaskForm):
 class CompletionForm(FlaskForm):
     text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=20_000)])
     photos = MultipleFileField(_l("Evidence photos"))
-
-
-class VerifyForm(FlaskForm):
-    text = TextAreaField(_l("Verification notes"), validators=[Length(max=20_000)])
-
-
-class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20_000)])
 
 
 # --------------------------------------------------------------------------- findings

@@ -44,7 +44,7 @@ from core.inspections.models import (
     InspectionVillage,
 )
 from core.notifications import services as notifications
-from core.records import claim_state
+from core.records import claim_state, last_reported_percent
 from core.supervision import services as supervision
 from core.timeutil import day_start, due_by, local_day
 
@@ -587,11 +587,8 @@ def reject_completion(user: User, finding: Finding, reason: str,
         raise _err(reason=_l("Say why the rectification is not accepted."))
     claim_state(Finding, finding, ("completion_reported",), "open")
     # Back to the progress last reported before the completion.
-    finding.progress_percent = db.session.scalar(
-        select(FindingEvent.percent).where(FindingEvent.finding_id == finding.id,
-                                           FindingEvent.kind == "progress",
-                                           FindingEvent.percent.is_not(None))
-        .order_by(FindingEvent.created_at.desc(), FindingEvent.id.desc()).limit(1)) or 0
+    finding.progress_percent = last_reported_percent(FindingEvent, FindingEvent.finding_id,
+                                                     finding.id)
     event = _event(finding, user, "rejected", reason, now=now)
     notifications.notify_department(finding.unit_id, "finding.rejected", _subject(finding),
                                     _link(finding), "finding", finding.id, roles=UNIT_ROLES)

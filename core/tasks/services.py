@@ -3,7 +3,8 @@ counts and reminders.
 
 Who may do what (one place, used by pages and the API alike):
 
-* see: the office; the owner department; the assigning department (system roles: none);
+* see (:func:`core.access.visible_tasks`): the office; the owner department; the assigning
+  department (system roles: none);
 * assign: the office, or a department's liaison or leader (plugins assign as the person
   whose action caused the task, e.g. the emergency office's liaison recording injuries);
 * report progress: the owner department's people while the task is open; report completion:
@@ -19,16 +20,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 
 from core import access
-from core.access import BUSINESS_ROLES
+from core.access import BUSINESS_ROLES, visible_tasks
 from core.accounts.models import User
 from core.db import db, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.notifications import services as notifications
-from core.records import claim_state
+from core.records import claim_state, last_reported_percent
 from core.tasks.models import TASK_STATES, Task, TaskEvent
 
 #: Roles of the owner department told of a new task.
@@ -95,19 +96,6 @@ def may_verify(user: User, task: Task) -> bool:
     """The office, or the assigning department's liaison or leader, checks a reported
     completion."""
     return task.state == "completion_reported" and _of_assigner(user, task)
-
-
-def visible_tasks(user: User) -> Any:
-    """SQL condition: the tasks ``user`` may see (the one rule for lists, counts, exports,
-    the API and reminders' links)."""
-    from sqlalchemy import false, true
-
-    if not getattr(user, "is_authenticated", False) or user.role not in BUSINESS_ROLES:
-        return false()
-    if access.is_office(user):
-        return true()
-    return or_(Task.department_id == user.department_id,
-               Task.assigned_by_department_id == user.department_id)
 
 
 def get_visible_task(user: User, task_id: int) -> Task | None:
@@ -223,11 +211,7 @@ def reject(user: User, task: Task, reason: str, now: datetime | None = None) -> 
     if not reason.strip():
         raise InputError.of(reason=_l("Say why the task is not done."))
     claim_state(Task, task, "completion_reported", "open")
-    task.progress_percent = db.session.scalar(
-        select(TaskEvent.percent).where(TaskEvent.task_id == task.id,
-                                        TaskEvent.kind == "progress",
-                                        TaskEvent.percent.is_not(None))
-        .order_by(TaskEvent.created_at.desc(), TaskEvent.id.desc()).limit(1)) or 0
+    task.progress_percent = last_reported_percent(TaskEvent, TaskEvent.task_id, task.id)
     event = _event(task, user, "rejected", reason, now=now)
     notifications.notify_department(task.department_id, "task.rejected", _subject(task),
                                     _link(task), "task", task.id, roles=OWNER_ROLES)

@@ -18,7 +18,7 @@ from core.app import kernel
 from core.db import db, paginate, utcnow
 from core.departments.services import active_departments, active_local_units
 from core.exports import xlsx_response
-from core.forms import post_step, select_choices, submit
+from core.forms import RejectForm, VerifyForm, post_step, select_choices, submit
 from core.tasks import services as service
 from core.tasks.models import TASK_STATE_ZH, Task
 from core.timeutil import due_by
@@ -59,14 +59,6 @@ class ProgressForm(FlaskForm):
 
 class CompletionForm(FlaskForm):
     text = TextAreaField(_l("What was done"), validators=[DataRequired(), Length(max=20_000)])
-
-
-class VerifyForm(FlaskForm):
-    text = TextAreaField(_l("Verification notes"), validators=[Length(max=20_000)])
-
-
-class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=20_000)])
 
 
 def _filters() -> service.TaskFilters:
