@@ -28,6 +28,7 @@ run: install
 	$(BIN)/forestchief departments sync
 	$(BIN)/forestchief villages sync
 	$(BIN)/forestchief meetings sync
+	$(BIN)/forestchief campaigns templates
 	$(BIN)/forestchief demo --if-empty
 	$(BIN)/forestchief serve --host $(HOST) --port $(PORT)
 

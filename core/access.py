@@ -336,6 +336,36 @@ def visible_tasks(user: Any) -> Any:
                Task.assigned_by_department_id == user.department_id)
 
 
+def visible_campaigns(user: Any) -> Any:
+    """SQL condition: the special campaigns ``user`` may see (lists, ledger, reports, results,
+    the API): the office sees all; a department those it takes part in; system roles none."""
+    from sqlalchemy import false, select, true
+
+    from core.campaigns.models import Campaign, CampaignDepartment
+
+    if not getattr(user, "is_authenticated", False) or user.role not in BUSINESS_ROLES:
+        return false()
+    if is_office(user):
+        return true()
+    return Campaign.id.in_(select(CampaignDepartment.campaign_id).where(
+        CampaignDepartment.department_id == user.department_id))
+
+
+def visible_assessments(user: Any) -> Any:
+    """SQL condition: the assessments ``user`` may see (lists, pages, exports, the API): the
+    office all; a department those it is assessed in; system roles none."""
+    from sqlalchemy import false, select, true
+
+    from core.assessments.models import Assessment, AssessmentEntry
+
+    if not getattr(user, "is_authenticated", False) or user.role not in BUSINESS_ROLES:
+        return false()
+    if is_office(user):
+        return true()
+    return Assessment.id.in_(select(AssessmentEntry.assessment_id).where(
+        AssessmentEntry.department_id == user.department_id))
+
+
 def may_see_identities(user: Any, case: Any, department_ids: set[int]) -> bool:
     """Parties' ID numbers are sensitive: only the departments that handle the case (its
     department and those it was transferred between, ``department_ids``) see them."""

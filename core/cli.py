@@ -221,6 +221,31 @@ def meetings_sync(path: Path | None) -> None:
     click.echo(f"{len(report.unchanged)} unchanged")
 
 
+@cli.group()
+def campaigns() -> None:
+    """Special-campaign templates from config/campaigns/."""
+
+
+@campaigns.command("templates")
+def campaigns_templates() -> None:
+    """Check every template (its file, its departments and the plugins answering its ledger
+    groups) and list them; a bad template names the file and key."""
+    from core.campaigns.config import templates
+    from core.campaigns.services import departments_by_code, ledger_layout
+
+    try:
+        found = templates()
+        known = departments_by_code()
+        for tpl in found.values():
+            ledger_layout(tpl, known)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    for tpl in found.values():
+        phases = " → ".join(f"{p['name_zh']} {p['starts_on']}~{p['ends_on']}"
+                            for p in tpl.data["phase"])
+        click.echo(f"{tpl.code:12} {tpl.title}\n{'':12} {phases}")
+
+
 @departments.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include deactivated departments.")
 def departments_list(show_all: bool) -> None:

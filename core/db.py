@@ -5,6 +5,8 @@ Nothing here assumes SQLite; the pragmas are applied only when the engine is SQL
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,3 +88,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no 
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@contextmanager
+def savepoint() -> Iterator[Any]:
+    """``db.session.begin_nested()`` that never commits the request's work early.
+
+    Python's sqlite3 driver opens a transaction only before a data-changing statement, so a
+    SAVEPOINT taken while the request has only read starts the outer transaction itself, and
+    releasing it would commit everything written inside. On SQLite the request's transaction
+    is opened first (a plain ``BEGIN``); elsewhere this is ``begin_nested()``.
+    """
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    if type(raw).__module__.startswith("sqlite3") and not raw.in_transaction:
+        raw.execute("BEGIN")
+    with db.session.begin_nested() as nested:
+        yield nested

@@ -78,6 +78,7 @@ def _demo_work(users: dict[str, User]) -> None:
             details="包括立案数、移送数、行政拘留和刑事拘留人数。",
             due_at=utcnow() + timedelta(days=3)))
     _demo_inspection(users)
+    _demo_campaign(users)
 
 
 def _demo_inspection(users: dict[str, User]) -> None:
@@ -120,3 +121,40 @@ def _demo_inspection(users: dict[str, User]) -> None:
             due_on=today + timedelta(days=30), requirements="查明排污单位，限期整改。",
             location_name="西山村溪流下游", lat=24.7952, lng=112.3977))
         inspections.supervise_finding(office, shed, "群众反映强烈，列入挂牌督办。")
+
+
+def _demo_campaign(users: dict[str, User]) -> None:
+    """The mining campaign from its template, started this month, with two ledger rows the
+    natural-resources office and the police have filled."""
+    from core import audit
+    from core.campaigns import services as campaigns
+    from core.campaigns.config import template
+    from core.db import utcnow
+    from core.timeutil import local_day
+
+    tpl = template("mining")
+    if tpl is None:
+        return
+    office, nr, police = users["office"], users["nr.liaison"], users["police.liaison"]
+    with audit.acting_as(office):
+        campaign = campaigns.create_from_template(office, tpl, campaigns.CampaignInput(
+            starts_on=local_day(utcnow()).replace(day=1), ledger_unit="镇自然资源所"))
+    rows = [
+        ({"county": "本镇", "party": "某砂石场（个人：张某）", "location": "东坡村河道",
+          "category": "河砂"},
+         {"land_area": "3.6", "land_fine": "21600", "land_restored": "否",
+          "mined_quantity": "1200", "products_confiscated": "300", "mining_fine": "45000",
+          "mining_banned": "是"},
+         {"administrative_detentions": "1", "criminal_detentions": "0", "arrests": "0"}),
+        ({"county": "本镇", "party": "某石料厂", "location": "西山村采石场",
+          "category": "建筑石料"},
+         {"land_area": "8.2", "land_fine": "49200", "land_restored": "是",
+          "mined_quantity": "5400", "mining_banned": "是"},
+         {"criminal_detentions": "2", "arrests": "1"}),
+    ]
+    for core_columns, nr_values, police_values in rows:
+        with audit.acting_as(nr):
+            row = campaigns.add_row(nr, campaign, core_columns)
+            campaigns.set_group(nr, campaign, row, "natural_resources", nr_values)
+        with audit.acting_as(police):
+            campaigns.set_group(police, campaign, row, "police", police_values)

@@ -139,6 +139,27 @@ def duty_report_figures(department: Any, since: Any, until: Any) -> list[dict[st
     """
 
 
+@hookspec(firstresult=True)
+def ledger_columns(campaign: Any, department: Any, columns: str) -> dict[str, Any] | None:
+    """Return ``department``'s column group for ``campaign``'s ledger (台账), or ``None``.
+
+    Called while a campaign is created from a template (``config/campaigns/*.toml``), once per
+    ``[[ledger.group]]`` entry; ``campaign`` is the :class:`core.campaigns.config.Template`
+    (``.code``, ``.data``); ``department`` is the :class:`Department` the entry names and
+    ``columns`` the name of the column set it asks for (``"mining"``, ``"detentions"``...).
+    Answer only for departments you serve and column sets you know; otherwise return ``None``.
+    The group is ``{"title_zh", "title_en", "columns": [{"key", "label_zh", "label_en",
+    "kind": "number"|"integer"|"boolean"|"text", "unit_zh", "unit_en", "subgroup_zh",
+    "subgroup_en"}]}``: columns in the document's order; ``subgroup_*`` (optional, "" for
+    none) is the second header row (占地方面 / 采矿方面); ``unit_*`` is shown in the form
+    and the units line. The first answer wins; an entry no plugin answers stops the creation,
+    naming the template file and key. (A template may instead list a config-only
+    department's columns inline; the core then answers without calling the hook.) The layout
+    is fixed on the campaign, so a later change of the plugin never alters a ledger already
+    kept; the core stores the cells and enforces that only ``department`` edits its group.
+    """
+
+
 # ------------------------------------------------------------------------- inspections
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
-from core.db import db
+from core.db import db, savepoint
 from core.errors import StateConflict
 from core.timeutil import local_day
 
@@ -71,7 +71,7 @@ def add_numbered(build: Callable[[str], T], column: Any, prefix: str, now: datet
     while True:
         row = build(next_number(column, prefix, now))
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(row)
         except IntegrityError:
             if attempt == NUMBERING_ATTEMPTS:

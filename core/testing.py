@@ -13,8 +13,10 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -291,13 +293,17 @@ def make_api_caller(app: Flask, make_user: Callable[..., Any], username: str,
                     role: str = "member", department: str = "office",
                     prefix: str = API_PREFIX) -> ApiCaller:
     """A new account with a bearer token, as an :class:`ApiCaller`."""
-    from core.accounts.models import User
+    return api_caller_for(app, make_user(username, role=role, department=department), prefix)
+
+
+def api_caller_for(app: Flask, user_id: int, prefix: str = API_PREFIX) -> ApiCaller:
+    """An existing account with a new bearer token, as an :class:`ApiCaller`."""
     from core.accounts.services import create_token
     from core.db import db
 
-    user_id = make_user(username, role=role, department=department)
     with app.app_context():
-        token = create_token(db.session.get(User, user_id), "test")
+        user = user_of(user_id)
+        token, username = create_token(user, "test"), user.username
         db.session.commit()
     return ApiCaller(app.test_client(), token, username, prefix)
 
@@ -374,3 +380,67 @@ class QueryCounter:
 def count_queries(app: Flask) -> Callable[[], QueryCounter]:
     """``with count_queries() as q: client.get(...)`` then ``q.count``."""
     return lambda: QueryCounter(app)
+
+
+# -------------------------------------------------------------------------- campaigns
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: When the campaign tests create their campaigns (before the mining template's first phase).
+CAMPAIGN_NOW = datetime(2021, 3, 20, 9, 0, tzinfo=SHANGHAI)
+#: The campaign tests' accounts: key -> (username, role, department).
+CAMPAIGN_PEOPLE = {
+    "office": ("wang.office", "office", "office"),
+    "admin": ("root.admin", "admin", "office"),
+    "nr": ("su.nr", "liaison", "natural_resources"),
+    "nr_leader": ("zhang.nr", "leader", "natural_resources"),
+    "nr_member": ("liu.nr", "member", "natural_resources"),
+    "police": ("li.police", "liaison", "police"),
+    "police_leader": ("meng.police", "leader", "police"),
+    "police_member": ("zhao.police", "member", "police"),
+    "finance": ("qian.finance", "liaison", "finance"),
+}
+
+
+@pytest.fixture
+def campaign_people(app: Flask, make_user: Callable[..., Any]) -> dict[str, int]:
+    """The accounts of :data:`CAMPAIGN_PEOPLE`, created: key -> user id."""
+    return {key: make_user(username, role, department)
+            for key, (username, role, department) in CAMPAIGN_PEOPLE.items()}
+
+
+def user_of(user_id: int) -> Any:
+    """The account ``user_id`` (inside an app context)."""
+    from core.accounts.models import User
+    from core.db import db
+
+    return db.session.get(User, user_id)
+
+
+def campaign_of(campaign_id: int) -> Any:
+    """The campaign ``campaign_id`` (inside an app context)."""
+    from core.campaigns.models import Campaign
+    from core.db import db
+
+    return db.session.get(Campaign, campaign_id)
+
+
+@pytest.fixture
+def make_campaign(app: Flask) -> Callable[..., int]:
+    """Create a campaign from a shipped template, as ``user_id``; its id:
+    ``make_campaign(user_id, code="mining", start=date(2021, 4, 1), now=CAMPAIGN_NOW)``
+    (other keywords go to the ``CampaignInput``, e.g. ``ledger_unit=``)."""
+    from core import audit
+    from core.campaigns import services
+    from core.campaigns.config import templates
+    from core.db import db
+
+    def make(user_id: int, code: str = "mining", start: date = date(2021, 4, 1),
+             now: datetime = CAMPAIGN_NOW, **fields: Any) -> int:
+        with app.app_context(), audit.acting_as(name="test"):
+            campaign = services.create_from_template(
+                user_of(user_id), templates()[code],
+                services.CampaignInput(starts_on=start, **fields), now=now)
+            db.session.commit()
+            return campaign.id
+
+    return make

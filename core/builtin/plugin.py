@@ -47,6 +47,10 @@ def plugin_title() -> Any:
 def blueprints() -> list[Any]:
     from core.accounts.views import account_bp, bp as auth_bp
     from core.api.resources import blp as api_core
+    from core.assessments.api import blp as api_assessments
+    from core.assessments.views import bp as assessments_bp
+    from core.campaigns.api import blp as api_campaigns
+    from core.campaigns.views import bp as campaigns_bp
     from core.cases.api import blp as api_cases
     from core.cases.views import bp as cases_bp
     from core.departments.views import bp as departments_bp
@@ -74,9 +78,10 @@ def blueprints() -> list[Any]:
 
     return [main_bp, auth_bp, account_bp, departments_bp, sharing_bp, requests_bp, reports_bp,
             inspections_bp, findings_bp, notices_bp, cases_bp, tips_bp, tasks_bp, meetings_bp,
-            meeting_proposals_bp, meeting_bodies_bp, admin_bp, audit_bp, notifications_bp,
-            api_core, api_sharing, api_requests, api_reports, api_notifications,
-            api_inspections, api_cases, api_tips, api_tasks, api_meetings]
+            meeting_proposals_bp, meeting_bodies_bp, campaigns_bp, assessments_bp, admin_bp,
+            audit_bp, notifications_bp, api_core, api_sharing, api_requests, api_reports,
+            api_notifications, api_inspections, api_cases, api_tips, api_tasks, api_meetings,
+            api_campaigns, api_assessments]
 
 
 @hookimpl
@@ -122,6 +127,10 @@ def nav_items(user: Any) -> list[dict[str, Any]]:
             if is_office(user):
                 items.append({"endpoint": "tips.rewards", "label": _l("Rewards"),
                               "icon": "award", "order": 29, "group": enforcement})
+            items.append({"endpoint": "campaigns.index", "label": _l("Special campaigns"),
+                          "icon": "flag", "order": 29, "group": enforcement})
+            items.append({"endpoint": "assessments.index", "label": _l("Assessments"),
+                          "icon": "bar-chart", "order": 23, "group": information})
             meetings = {"code": "meetings", "label": _l("Meetings"), "icon": "people"}
             items += [
                 {"endpoint": "meetings.index", "label": _l("All meetings"), "icon": "people",

@@ -143,6 +143,11 @@ def active_local_units() -> list[Department]:
         .order_by(Department.kind, Department.position)))
 
 
+def department_id(code: str) -> int | None:
+    """The id of the department (or village) with ``code``, if any."""
+    return db.session.scalar(select(Department.id).where(Department.code == code))
+
+
 def office_department() -> Department | None:
     """The office (林长办)."""
     return db.session.scalar(select(Department).where(Department.kind == "office"))

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.accounts import services as accounts
 from core.accounts.models import User
-from core.db import db, utcnow
+from core.db import db, savepoint, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.inspections.notices import _chinese_day, _east_asian_fonts
@@ -96,7 +96,7 @@ def save_minutes(user: User, meeting: Meeting, text: str, decisions: list[str],
         minutes = MeetingMinutes(meeting_id=meeting.id, revision=1, state="draft",
                                  drafted_by_id=user.id, drafted_at=now, **content)
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(minutes)
         except IntegrityError:  # drafted by a colleague a moment ago
             raise StateConflict(meeting.id) from None
@@ -153,7 +153,7 @@ def sign(user: User, meeting: Meeting, revision: int, now: datetime | None = Non
     signature = MinutesSignature(minutes_id=minutes.id, department_id=user.department_id,
                                  revision=revision, user_id=user.id, signed_at=now)
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(signature)
     except IntegrityError:  # this department signed this revision already
         raise StateConflict(minutes.id) from None

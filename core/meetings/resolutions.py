@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, select
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db, utcnow
+from core.db import db, savepoint, utcnow
 from core.errors import InputError, StateConflict
 from core.meetings.models import Meeting, MeetingBody, Resolution
 from core.meetings.services import may_organise, meeting_path, visible_meetings
@@ -49,7 +49,7 @@ def resolve(user: Any, meeting: Meeting, decision_index: int, department: str,
                             decision=decision, task_id=task.id, created_by_id=user.id,
                             created_at=now)
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(resolution)
     except IntegrityError:  # someone made this decision a task a moment ago
         raise StateConflict(meeting.id) from None

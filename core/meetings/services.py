@@ -28,7 +28,7 @@ from sqlalchemy import Select, case, exists, false, func, or_, select, true, upd
 from core import access
 from core.access import BUSINESS_ROLES
 from core.accounts.models import User
-from core.db import db, utcnow
+from core.db import db, savepoint, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.meetings.models import (
@@ -257,7 +257,7 @@ def _answer(user: User, proposal: MeetingProposal, approved: bool, reason: str,
                               approved=approved, reason=reason.strip(), user_id=user.id,
                               created_at=now)
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(answer)
     except IntegrityError:  # this department has answered already
         raise StateConflict(proposal.id) from None
@@ -348,7 +348,7 @@ def invite(user: User, meeting: Meeting, department: str = "", username: str = "
             raise InputError.of(username=_l("No such person."))
         invitation.user_id, recipients = person.id, [person.id]
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(invitation)
     except IntegrityError:
         raise InputError.of(**{"department" if department else "username":

@@ -55,6 +55,11 @@ KIND_LABELS = {
     "meeting.widened": _l("More invited to a joint meeting"),
     "minutes.to_sign": _l("Minutes to sign"),
     "minutes.signed": _l("Minutes signed and circulated"),
+    "campaign.started": _l("Special campaign: your department takes part"),
+    "campaign.report_filed": _l("Campaign report filed"),
+    "campaign.clue": _l("Campaign clue to feed back on"),
+    "assessment.opened": _l("Assessment: self-check due"),
+    "assessment.evaluated": _l("Assessment evaluated"),
 }
 
 
@@ -290,7 +295,8 @@ def remind_deadlines(now: datetime, sources: Iterable[DeadlineSource]) -> int:
 def deadline_sources() -> list[DeadlineSource]:
     """The deadline sources of the core: office information requests, inspection reports,
     findings to rectify, the listed-supervision rhythm, case hand-overs, assigned tasks, and
-    joint meetings (minutes, duty reports, the regular rhythm)."""
+    joint meetings (minutes, duty reports, the regular rhythm), campaign reports."""
+    from core.campaigns.reports import deadline_source as campaign_report_source
     from core.cases.services import transfer_deadline_source
     from core.inspections.services import finding_deadline_source, report_deadline_source
     from core.meetings.bodies import rhythm_deadline_source
@@ -302,7 +308,7 @@ def deadline_sources() -> list[DeadlineSource]:
 
     return [deadline_source, report_deadline_source, finding_deadline_source,
             supervision_source, transfer_deadline_source, task_source, minutes_source,
-            duty_report_source, rhythm_deadline_source]
+            duty_report_source, rhythm_deadline_source, campaign_report_source]
 
 
 def deadline_reminders_job(now: datetime) -> int:

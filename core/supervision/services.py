@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db, utcnow
+from core.db import db, savepoint, utcnow
 from core.errors import InputError, StateConflict
 from core.sharing.reports import Quarter
 from core.supervision.models import ENTRY_KINDS, Supervision, SupervisionEntry
@@ -164,7 +164,7 @@ def start(subject_type: str, subject_id: int, unit_id: int, reason: str, user: A
     supervision = Supervision(subject_type=subject_type, subject_id=subject_id, unit_id=unit_id,
                               reason=reason.strip(), started_at=now, started_by_id=user.id)
     try:
-        with db.session.begin_nested():  # two at once: the UNIQUE constraint refuses one
+        with savepoint():  # two at once: the UNIQUE constraint refuses one
             db.session.add(supervision)
     except IntegrityError:
         raise StateConflict(subject_id) from None

@@ -161,3 +161,12 @@ def case_links(case: Any, user: Any) -> list[dict[str, Any]]:
 def notification_kinds() -> dict[str, Any]:
     return {"forestry.case_returned": _l("Case back from the police for administrative "
                                          "handling")}
+
+
+@hookimpl
+def ledger_columns(department: Any, columns: str) -> dict[str, Any] | None:
+    if NAME not in department.enabled_plugins:
+        return None
+    from plugins.forestry.ledger import column_set
+
+    return column_set(columns)

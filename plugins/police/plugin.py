@@ -197,3 +197,12 @@ def case_links(case: Any, user: Any) -> list[dict[str, Any]]:
 def notification_kinds() -> dict[str, Any]:
     return {"police.risk_notice": _l("Risk notice to answer"),
             "police.risk_notice.replied": _l("Risk notice answered")}
+
+
+@hookimpl
+def ledger_columns(department: Any, columns: str) -> dict[str, Any] | None:
+    if NAME not in department.enabled_plugins:
+        return None
+    from plugins.police.ledger import column_set
+
+    return column_set(columns)

@@ -488,3 +488,39 @@ def test_hook_duty_report_figures(app):
         assert police[:4] == core and "recorder.cases" in police
         assert {"police.criminal_cases", "police.detentions"} <= set(police)
         assert codes("education") == core
+
+
+class LedgerPlugin:
+    """Offers a ``water`` column set to the education office."""
+
+    @hookimpl
+    def ledger_columns(self, campaign, department, columns):
+        if department.code != "education" or columns != "water":
+            return None
+        return {"title_zh": "教办处理情况", "title_en": "Education office",
+                "columns": [{"key": "talks", "label_zh": "宣讲场次", "label_en": "Talks",
+                             "kind": "integer", "unit_zh": "场", "unit_en": ""}]}
+
+
+def test_hook_ledger_columns(app, tmp_path):
+    from core.campaigns.config import TEMPLATES_DIR, load_template
+    from core.campaigns.services import departments_by_code, ledger_layout
+    from core.config import ConfigError
+
+    kernel(app).pm.register(LedgerPlugin(), name="recorder")
+    text = (TEMPLATES_DIR / "mining.toml").read_text(encoding="utf-8")
+    extra = '\n[[ledger.group]]\ndepartment = "education"\ncolumns = "water"\n'
+    (tmp_path / "water.toml").write_text(text + extra, encoding="utf-8")
+    with app.app_context():
+        layout = ledger_layout(load_template(tmp_path / "water.toml"), departments_by_code())
+        assert [g["key"] for g in layout["groups"]] == ["natural_resources", "police",
+                                                       "education"]
+        assert [c["label_zh"] for c in layout["groups"][1]["columns"]] == [
+            "行政拘留", "刑事拘留", "逮捕"]
+        assert layout["groups"][2]["columns"][0]["kind"] == "integer"
+        # Nobody offers "mining" to the police: the error names the file and the key.
+        (tmp_path / "bad.toml").write_text(text.replace(
+            'columns = "detentions"', 'columns = "mining"'), encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            ledger_layout(load_template(tmp_path / "bad.toml"), departments_by_code())
+        assert "bad.toml: ledger.group[1].columns" in str(err.value)

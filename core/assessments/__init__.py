@@ -1,0 +1,1 @@
+"""Assessment (考评, yuxi): indicators per department, self-check, evaluation, ranking."""

@@ -1,0 +1,1 @@
+"""Special campaigns (专项行动)."""
