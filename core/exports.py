@@ -17,12 +17,18 @@ from openpyxl.styles import Font
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def safe_text(value: Any) -> Any:
+    """Text people typed is never run as a formula: text starting like one gets a leading
+    ``'``; anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _local(value: Any, tz: ZoneInfo) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(tz).replace(tzinfo=None)  # Excel has no time zones
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value  # text people typed is never run as a formula
-    return value
+    return safe_text(value)
 
 
 def write_xlsx(title: str, headers: list[str], rows: Iterable[list[Any]], fh: Any,

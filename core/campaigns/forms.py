@@ -7,7 +7,6 @@ campaign's ledger layout, with an input fitting each column's kind (是/否 for 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from core.campaigns.layout import display
 from core.campaigns.services import start_problem
 from core.forms import select_choices
 
@@ -127,23 +127,13 @@ def column_label(column: dict[str, Any], locale: str) -> str:
     return f"{label} ({unit})" if unit else label
 
 
-def initial_value(column: dict[str, Any], value: Any) -> str:
-    """A stored cell as the form shows it: 是/否, a plain number, text."""
-    if value is None:
-        return ""
-    if column["kind"] == "boolean":
-        return "是" if value else "否"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")  # 12.50 -> 12.5, 30000.00 -> 30000
-    return str(value)
-
-
 def group_form(group: dict[str, Any], locale: str, values: dict[str, Any] | None = None,
                formdata: Any = None, posted: bool = False) -> FlaskForm:
     """A form for one department's column group: a field ``cell_<key>`` per column, 是/否
     for yes/no, numbers as text (the service parses them and says what is wrong).
 
-    ``values`` (column key -> stored value) fill it; ``posted`` reads the request instead.
+    ``values`` (column key -> stored value) fill it, as :func:`~core.campaigns.layout.display`
+    shows them (是/否, 12.5); ``posted`` reads the request instead.
     """
 
     class GroupForm(FlaskForm):
@@ -161,7 +151,7 @@ def group_form(group: dict[str, Any], locale: str, values: dict[str, Any] | None
             field = StringField(label, validators=[Length(max=40)], render_kw={
                 "inputmode": "numeric" if kind == "integer" else "decimal"})
         setattr(GroupForm, CELL + column["key"], field)
-    data = {CELL + c["key"]: initial_value(c, (values or {}).get(c["key"]))
+    data = {CELL + c["key"]: display(c, (values or {}).get(c["key"]))
             for c in group["columns"]}
     if posted:
         return GroupForm()

@@ -36,19 +36,28 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from core.campaigns import services
+from core.campaigns.layout import (
+    LEADING,
+    TRAILING,
+    cell_range,
+    core_label,
+    display,
+    excel_header,
+    header_cells,
+    plain_number,
+)
 from core.campaigns.models import Campaign, LedgerRow
 from core.db import db, utcnow
 from core.departments.models import Department
 from core.errors import InputError
-from core.exports import FORMULA_START
+from core.exports import FORMULA_START, safe_text
 
 #: Row 1: the ledger's title; row 2: the units line; row 3: 填报单位.
 TITLE_ROW, UNITS_ROW, UNIT_ROW = 1, 2, 3
 #: The header's first row (its height is 2, or 3 when a group has subgroups).
 HEADER_ROW = 4
-#: The core's columns before the department groups (the fifth is the layout's category label).
-CORE_LABELS = ("序号", "县市区", "企业名称(个人)", "位置")
-REMARKS_LABEL = "备注"
+#: The 序号 column's label (problems with a row's number name it).
+NUMBER_LABEL = core_label("number")
 #: The footer row's first cell starts with this; reading stops there.
 FOOTER_MARK = "审核人"
 #: The largest workbook accepted, and the most data rows.
@@ -91,110 +100,45 @@ class SheetColumn:
 def sheet_columns(campaign: Campaign) -> list[SheetColumn]:
     """The sheet's columns left to right: 序号, 县市区, 企业名称(个人), 位置, the category, each
     group's columns, 备注."""
-    core = [SheetColumn(name, label) for name, label in
-            zip(("number", "county", "party", "location"), CORE_LABELS, strict=True)]
-    core.append(SheetColumn("category",
-                            campaign.ledger_layout.get("category_label_zh") or "类别"))
+    layout = campaign.ledger_layout
+    columns = [SheetColumn(name, core_label(name, layout)) for name in LEADING]
     for group in campaign.groups:
-        core += [SheetColumn("group", c["label_zh"], group, c) for c in group["columns"]]
-    core.append(SheetColumn("remarks", REMARKS_LABEL))
-    return core
-
-
-def _header_depth(campaign: Campaign) -> int:
-    return 3 if any(c.get("subgroup_zh") for g in campaign.groups
-                    for c in g["columns"]) else 2
-
-
-def _range(first_col: int, first_row: int, last_col: int, last_row: int) -> str:
-    return (f"{get_column_letter(first_col)}{first_row}:"
-            f"{get_column_letter(last_col)}{last_row}")
+        columns += [SheetColumn("group", c["label_zh"], group, c) for c in group["columns"]]
+    return columns + [SheetColumn(name, core_label(name, layout)) for name in TRAILING]
 
 
 def header_layout(campaign: Campaign) -> tuple[list[list[str | None]], list[str]]:
-    """The header as the document draws it: its rows (``None`` under a merge) and the merged
-    ranges (``"A4:A6"``, ``"F4:L4"``…), starting on :data:`HEADER_ROW`."""
-    columns = sheet_columns(campaign)
-    depth = _header_depth(campaign)
-    top, bottom = HEADER_ROW, HEADER_ROW + depth - 1
-    rows: list[list[str | None]] = [[None] * len(columns) for _ in range(depth)]
-    merges: list[str] = []
-    index = 0
-    while index < len(columns):
-        col = columns[index]
-        if col.group is None:  # a core column stands over every header row
-            rows[0][index] = col.label
-            merges.append(_range(index + 1, top, index + 1, bottom))
-            index += 1
-            continue
-        group = col.group
-        start = index
-        while index < len(columns) and columns[index].group is group:
-            index += 1
-        rows[0][start] = group["title_zh"]
-        if index - start > 1:
-            merges.append(_range(start + 1, top, index, top))
-        merges += _group_lower_rows(columns, start, index, rows, depth)
-    return rows, merges
-
-
-def _group_lower_rows(columns: list[SheetColumn], start: int, end: int,
-                      rows: list[list[str | None]], depth: int) -> list[str]:
-    """Fill a group's subgroup and label rows (columns ``start``..``end``-1); the merges."""
-    merges: list[str] = []
-    if depth == 2:
-        for i in range(start, end):
-            rows[1][i] = columns[i].label
-        return merges
-    i = start
-    while i < end:
-        subgroup = (columns[i].column or {}).get("subgroup_zh", "")
-        if not subgroup:  # no subgroup: the label stands over both lower rows
-            rows[1][i] = columns[i].label
-            merges.append(_range(i + 1, HEADER_ROW + 1, i + 1, HEADER_ROW + 2))
-            i += 1
-            continue
-        run = i
-        while run < end and (columns[run].column or {}).get("subgroup_zh", "") == subgroup:
-            rows[2][run] = columns[run].label
-            run += 1
-        rows[1][i] = subgroup
-        if run - i > 1:
-            merges.append(_range(i + 1, HEADER_ROW + 1, run, HEADER_ROW + 1))
-        i = run
-    return merges
+    """The header as the document draws it (always in Chinese): its rows (``None`` under a
+    merge) and the merged ranges (``"A4:A6"``, ``"F4:L4"``…), starting on
+    :data:`HEADER_ROW`."""
+    return excel_header(header_cells(campaign.ledger_layout), HEADER_ROW)
 
 
 def header_end(campaign: Campaign) -> int:
     """The header's last row (the first data row is the next)."""
-    return HEADER_ROW + _header_depth(campaign) - 1
+    return HEADER_ROW + len(header_cells(campaign.ledger_layout)) - 1
 
 
 # ---------------------------------------------------------------------------- export
 
 
-def _safe(value: Any) -> Any:
-    """Text people typed is never run as a formula (as :mod:`core.exports` does)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _unsafe(text: str) -> str:
-    """Undo :func:`_safe` when reading an exported file back."""
+    """Undo :func:`core.exports.safe_text` when reading an exported file back."""
     if text.startswith("'") and text[1:].startswith(FORMULA_START):
         return text[1:]
     return text
 
 
 def _excel_number(value: Any) -> Any:
-    """Excel keeps 15 significant digits: larger amounts are written as text so no cent
-    is lost (and read back as the same number)."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value) if abs(value) < 10**15 else str(value)
-        return float(value) if abs(value) < 10**12 else str(value)
-    return value
+    """A figure as :func:`~core.campaigns.layout.plain_number` gives it, but Excel keeps 15
+    significant digits: larger amounts are written as text so no cent is lost (and read back
+    as the same number)."""
+    if not isinstance(value, Decimal):
+        return value
+    whole = value == value.to_integral_value()
+    if abs(value) >= (10**15 if whole else 10**12):
+        return str(value.normalize() if whole else value)
+    return plain_number(value)
 
 
 def _width(col: SheetColumn) -> float:
@@ -259,12 +203,12 @@ def write_ledger(campaign: Campaign, fh: Any) -> None:
         sheet.row_dimensions[row].height = 30
 
     layout = campaign.ledger_layout
-    full = lambda row: _range(1, row, width, row)  # noqa: E731
+    full = lambda row: cell_range(1, row, width, row)  # noqa: E731
     sheet.append([_cell(sheet, layout.get("title") or campaign.title,
                         Font(bold=True, size=16), _CENTRE, border=False)])
     sheet.append([_cell(sheet, f"单位：{layout.get('units', '')}", None,
                         Alignment(horizontal="left", vertical="center"), border=False)])
-    sheet.append([_cell(sheet, _safe(f"填报单位：{campaign.ledger_unit}"), None,
+    sheet.append([_cell(sheet, safe_text(f"填报单位：{campaign.ledger_unit}"), None,
                         Alignment(horizontal="left", vertical="center"), border=False)])
     for row in (TITLE_ROW, UNITS_ROW, UNIT_ROW):
         sheet.merged_cells.add(full(row))
@@ -288,11 +232,11 @@ def write_ledger(campaign: Campaign, fh: Any) -> None:
     aligns = ("left", "center", "right")
     footer: list[Any] = [None] * width
     for (first, last), text, align in zip(spans, texts, aligns, strict=True):
-        footer[first - 1] = _cell(sheet, _safe(text), None,
+        footer[first - 1] = _cell(sheet, safe_text(text), None,
                                   Alignment(horizontal=align, vertical="center"),
                                   border=False)
         if last > first:
-            sheet.merged_cells.add(_range(first, footer_row, last, footer_row))
+            sheet.merged_cells.add(cell_range(first, footer_row, last, footer_row))
     sheet.append(footer)
     workbook.save(fh)
 
@@ -304,14 +248,14 @@ def _row_cells(sheet: Any, columns: list[SheetColumn], row: LedgerRow) -> list[A
         if col.field == "number":
             cells.append(_cell(sheet, row.number, None, _CENTRE))
         elif col.group is not None and col.column is not None:
-            value = services.cell_display(
-                col.column, values.get((col.group["key"], col.column["key"])))
+            value = values.get((col.group["key"], col.column["key"]))
             if col.column["kind"] in ("number", "integer"):
                 cells.append(_cell(sheet, _excel_number(value), None, _NUMBER))
-            else:
-                cells.append(_cell(sheet, _safe(value), None, _CENTRE))
+            else:  # 是/否, text
+                shown = None if value is None else safe_text(display(col.column, value))
+                cells.append(_cell(sheet, shown, None, _CENTRE))
         else:
-            cells.append(_cell(sheet, _safe(getattr(row, col.field) or None), None, _TEXT))
+            cells.append(_cell(sheet, safe_text(getattr(row, col.field) or None), None, _TEXT))
     return cells
 
 
@@ -503,13 +447,13 @@ def _parse_row(line: int, values: tuple[Any, ...], columns: list[SheetColumn],
         number = _number(values[0])
     except ValueError:
         number, skip = None, True
-        problems.append((_ref(0, line), CORE_LABELS[0],
+        problems.append((_ref(0, line), NUMBER_LABEL,
                          str(_l("Enter the row's 序号 as a whole number, or leave it empty "
                                 "to add a row."))))
     else:
         if number is not None and number in seen:
             skip = True
-            problems.append((_ref(0, line), CORE_LABELS[0],
+            problems.append((_ref(0, line), NUMBER_LABEL,
                              str(_l("The same 序号 is on row %(line)s too.",
                                     line=seen[number]))))
         elif number is not None:
@@ -588,7 +532,7 @@ def _plan(user: Any, campaign: Campaign, columns: list[SheetColumn], rows: list[
             continue
         row = existing.get(file_row.number) if file_row.number is not None else None
         if file_row.number is not None and row is None:
-            problems.append((_ref(0, file_row.line), CORE_LABELS[0],
+            problems.append((_ref(0, file_row.line), NUMBER_LABEL,
                              str(_l("No row has 序号 %(n)s in this ledger; leave 序号 empty "
                                     "to add a row.", n=file_row.number))))
             continue
@@ -599,7 +543,7 @@ def _plan(user: Any, campaign: Campaign, columns: list[SheetColumn], rows: list[
                 message = (closed if campaign.state != "active" else
                            str(_l("You do not take part in this campaign, so you may not "
                                   "add rows.")))
-                problems.append((_ref(0, file_row.line), CORE_LABELS[0], message))
+                problems.append((_ref(0, file_row.line), NUMBER_LABEL, message))
         else:
             plan.core = {name: text for name, text in file_row.core.items()
                          if text != (getattr(row, name) or "")}

@@ -30,10 +30,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import distinct, func, or_, select
 
+from core.campaigns.layout import CATEGORY_LABEL, Column, excel_header, grouped_header, plain_number
 from core.campaigns.models import Campaign, LedgerCell, LedgerRow
 from core.db import db, utcnow
 from core.departments.models import Department
-from core.exports import FORMULA_START
+from core.exports import safe_text
 from core.timeutil import day_start, site_zone
 
 #: Column kinds the table sums (text columns are not figures).
@@ -253,8 +254,8 @@ def results(campaign: Campaign, now: datetime | None = None) -> Results:
     layout = campaign.ledger_layout
     return Results(
         campaign_id=campaign.id, title=campaign.title,
-        category_label_zh=layout.get("category_label_zh", "类别"),
-        category_label_en=layout.get("category_label_en", "Category"),
+        category_label_zh=layout.get("category_label_zh", CATEGORY_LABEL[0]),
+        category_label_en=layout.get("category_label_en", CATEGORY_LABEL[1]),
         rows=rows, columns=columns, totals=totals, by_department=by_department,
         by_category=sorted(categories.values(), key=lambda b: (-b.rows, b.key or "")),
         by_phase=list(by_phase_id.values()), cases=cases, computed_at=now)
@@ -281,14 +282,10 @@ def _cases_opened(campaign: Campaign) -> dict[int, int]:
 # -------------------------------------------------------------------------- as data
 
 
-def _plain(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _nested(totals: dict[Key, Decimal]) -> dict[str, dict[str, int | float]]:
     out: dict[str, dict[str, int | float]] = defaultdict(dict)
     for (group, column), value in totals.items():
-        out[group][column] = _plain(value)
+        out[group][column] = plain_number(value)
     return dict(out)
 
 
@@ -310,7 +307,7 @@ def as_dict(result: Results) -> dict[str, Any]:
                            "department": d.department.code if d.department else d.group,
                            "title_zh": d.title_zh, "title_en": d.title_en,
                            "rows_filled": d.rows_filled,
-                           "totals": {k: _plain(v) for k, v in d.totals.items()}}
+                           "totals": {k: plain_number(v) for k, v in d.totals.items()}}
                           for d in result.by_department],
         "by_category": [{"category": b.key, "rows": b.rows, "totals": _nested(b.totals)}
                         for b in result.by_category],
@@ -325,24 +322,13 @@ def as_dict(result: Results) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- Excel
 
 
-def _safe(value: Any) -> Any:
-    """Text people typed (a category) is never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _figure(value: Decimal) -> int | float:
-    return _plain(value)
-
-
 BOLD = Font(bold=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def _title(sheet: Any, text: str, width: int, computed_at: datetime) -> int:
     """The sheet's title and the time it was computed; returns the next free row."""
-    sheet.cell(row=1, column=1, value=_safe(text)).font = Font(bold=True, size=14)
+    sheet.cell(row=1, column=1, value=safe_text(text)).font = Font(bold=True, size=14)
     sheet.cell(row=1, column=1).alignment = CENTER
     if width > 1:
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -358,60 +344,33 @@ def _wide_sheet(sheet: Any, result: Results, first_header: str, lines: list[Brea
     columns = result.columns
     width = 2 + len(columns)
     top = _title(sheet, title, width, result.computed_at)
-    depth = 3 if any(c.subgroup_zh for c in columns) else 2
-    last = top + depth - 1
-    for col, text in ((1, first_header), (2, "台账行数（行）")):
-        sheet.cell(row=top, column=col, value=text)
-        sheet.merge_cells(start_row=top, start_column=col, end_row=last, end_column=col)
-    # Group titles over their columns, subgroups under them, labels with units last.
-    position = 3
-    for group in result.by_department:
-        span = len(group.columns)
-        if not span:
-            continue
-        sheet.cell(row=top, column=position, value=group.title_zh)
-        if span > 1:
-            sheet.merge_cells(start_row=top, start_column=position, end_row=top,
-                              end_column=position + span - 1)
-        index = 0
-        while index < span:
-            column = group.columns[index]
-            col = position + index
-            if depth == 3 and column.subgroup_zh:
-                run = 1
-                while (index + run < span
-                       and group.columns[index + run].subgroup_zh == column.subgroup_zh):
-                    run += 1
-                sheet.cell(row=top + 1, column=col, value=column.subgroup_zh)
-                if run > 1:
-                    sheet.merge_cells(start_row=top + 1, start_column=col, end_row=top + 1,
-                                      end_column=col + run - 1)
-                for offset in range(run):
-                    sheet.cell(row=last, column=col + offset,
-                               value=group.columns[index + offset].header_zh)
-                index += run
-                continue
-            sheet.cell(row=top + 1, column=col, value=column.header_zh)
-            if depth == 3:
-                sheet.merge_cells(start_row=top + 1, start_column=col, end_row=last,
-                                  end_column=col)
-            index += 1
-        position += span
+    header = grouped_header(
+        [Column(first_header), Column("台账行数（行）")],
+        [(group.title_zh, [Column(c.header_zh, subgroup=c.subgroup_zh) for c in group.columns])
+         for group in result.by_department])
+    texts, merges = excel_header(header, top)
+    last = top + len(texts) - 1
+    for offset, values in enumerate(texts):
+        for col, text in enumerate(values, start=1):
+            if text is not None:
+                sheet.cell(row=top + offset, column=col, value=text)
+    for ref in merges:
+        sheet.merge_cells(ref)
     for row in sheet.iter_rows(min_row=top, max_row=last, max_col=width):
         for cell in row:
             cell.font, cell.alignment = BOLD, CENTER
     line = last + 1
     for item in lines:
-        sheet.cell(row=line, column=1, value=_safe(item.label_zh))
+        sheet.cell(row=line, column=1, value=safe_text(item.label_zh))
         sheet.cell(row=line, column=2, value=item.rows)
         for offset, column in enumerate(columns):
-            sheet.cell(row=line, column=3 + offset, value=_figure(item.totals[column.ident]))
+            sheet.cell(row=line, column=3 + offset, value=plain_number(item.totals[column.ident]))
         line += 1
     sheet.cell(row=line, column=1, value="合计").font = BOLD
     sheet.cell(row=line, column=2, value=result.rows).font = BOLD
     for offset, column in enumerate(columns):
         sheet.cell(row=line, column=3 + offset,
-                   value=_figure(result.totals[column.ident])).font = BOLD
+                   value=plain_number(result.totals[column.ident])).font = BOLD
     sheet.column_dimensions["A"].width = 22
     for col in range(2, width + 1):
         sheet.column_dimensions[get_column_letter(col)].width = 14
@@ -434,7 +393,7 @@ def _department_sheet(sheet: Any, result: Results, title: str) -> None:
                      else column.header_zh)
             sheet.cell(row=line, column=1, value=name)
             sheet.cell(row=line, column=2, value=label)
-            sheet.cell(row=line, column=3, value=_figure(group.totals[column.key]))
+            sheet.cell(row=line, column=3, value=plain_number(group.totals[column.key]))
             line += 1
     for letter, width in (("A", 22), ("B", 34), ("C", 14)):
         sheet.column_dimensions[letter].width = width

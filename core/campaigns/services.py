@@ -30,6 +30,7 @@ from core import access
 from core.access import BUSINESS_ROLES, visible_campaigns
 from core.accounts.models import User
 from core.campaigns.config import Template, phase_dates, shift
+from core.campaigns.layout import plain_number
 from core.campaigns.models import (
     Campaign,
     CampaignDepartment,
@@ -592,17 +593,6 @@ def ledger_rows(campaign: Campaign) -> Select[Any]:
             .order_by(LedgerRow.number))
 
 
-def cell_display(column: dict[str, Any], value: Any) -> Any:
-    """A value as the sheet shows it: 是/否 for yes/no, plain numbers otherwise."""
-    if value is None:
-        return None
-    if column["kind"] == "boolean":
-        return "是" if value else "否"
-    if column["kind"] == "number":
-        return value.normalize() if value == value.to_integral_value() else value
-    return value
-
-
 def row_record(row: LedgerRow, campaign: Campaign) -> dict[str, Any]:
     """A row as plain data (API, snapshots): core columns and ``groups[key][column]``."""
     values = row.values()
@@ -617,9 +607,7 @@ def row_record(row: LedgerRow, campaign: Campaign) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+    return plain_number(value) if isinstance(value, Decimal) else value
 
 
 def snapshot(campaign: Campaign) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -42,7 +41,12 @@ from core.campaigns.forms import (
     column_label,
     group_form,
     group_values,
-    initial_value,
+)
+from core.campaigns.layout import (
+    core_label,
+    display,
+    header_cells,
+    number_text,
 )
 from core.campaigns.models import (
     CAMPAIGN_STATES,
@@ -64,10 +68,6 @@ bp = business_only(Blueprint("campaigns", __name__, url_prefix="/campaigns"))
 LEDGER_PER_PAGE = 50
 #: Leads offered in the "attach a lead" choice (the most recent the user sees).
 LEAD_CHOICES = 200
-#: The core's columns as the document names them (Chinese) and in English.
-CORE_LABELS = {"number": ("序号", "No."), "county": ("县市区", "County/district"),
-               "party": ("企业名称(个人)", "Company (or person)"),
-               "location": ("位置", "Location"), "remarks": ("备注", "Remarks")}
 #: How a cell of each kind sits in its column: figures right, 是/否 centred.
 ALIGN = {"number": "text-end", "integer": "text-end", "boolean": "text-center", "text": ""}
 CONFLICT = _l("Someone else changed this first; nothing was overwritten. Reload to see it.")
@@ -105,23 +105,12 @@ def labels() -> dict[str, Any]:
 
 def _core_label(key: str, layout: dict[str, Any] | None = None) -> str:
     """A core column's label, as the document has it (Chinese) or in English."""
-    english = _locale() == "en"
-    if key == "category":
-        layout = layout or {}
-        return str((layout.get("category_label_en") if english else None)
-                   or layout.get("category_label_zh") or _("Category"))
-    zh, en = CORE_LABELS[key]
-    return en if english else zh
+    return core_label(key, layout, _locale())
 
 
 def phase_name(phase: Any) -> str:
     """A phase's name in the page's language."""
     return (phase.name_en if _locale() == "en" and phase.name_en else phase.name_zh)
-
-
-def group_title(group: dict[str, Any]) -> str:
-    """A column group's title in the page's language."""
-    return (group.get("title_en") if _locale() == "en" else None) or group["title_zh"]
 
 
 def _visible(campaign_id: int) -> Campaign:
@@ -244,77 +233,13 @@ def close(campaign_id: int) -> Any:
 # ------------------------------------------------------------------------------ ledger
 
 
-def ledger_header(layout: dict[str, Any], locale: str) -> list[list[dict[str, Any]]]:
-    """The document's grouped header as table rows of cells ``{text, unit, colspan,
-    rowspan}``: core columns, each group's title over its subgroups over its columns,
-    then 备注."""
-    english = locale == "en"
-    groups = layout.get("groups", [])
-    depth = 3 if any(c.get("subgroup_zh") for g in groups for c in g["columns"]) else 2
-
-    def cell(text: str, unit: str = "", colspan: int = 1, rowspan: int = 1,
-             nowrap: bool = False) -> dict[str, Any]:
-        return {"text": text, "unit": unit, "colspan": colspan, "rowspan": rowspan,
-                "nowrap": nowrap}
-
-    def unit_of(column: dict[str, Any]) -> str:
-        return column.get("unit_en" if english else "unit_zh") or ""
-
-    def label_of(column: dict[str, Any]) -> str:
-        return (column.get("label_en") if english else None) or column["label_zh"]
-
-    def subgroup(column: dict[str, Any]) -> str:
-        return ((column.get("subgroup_en") if english else None)
-                or column.get("subgroup_zh") or "")
-
-    top = [cell(_core_label(k, layout), rowspan=depth, nowrap=k != "party")
-           for k in ("number", "county", "party", "location", "category")]
-    top += [cell(group_title(g), colspan=len(g["columns"])) for g in groups]
-    top.append(cell(_core_label("remarks"), rowspan=depth, nowrap=True))
-    second: list[dict[str, Any]] = []
-    third: list[dict[str, Any]] = []
-    for group in groups:
-        columns = group["columns"]
-        i = 0
-        while i < len(columns):
-            name = columns[i].get("subgroup_zh") or ""
-            if not name:
-                second.append(cell(label_of(columns[i]), unit_of(columns[i]),
-                                   rowspan=depth - 1))
-                i += 1
-                continue
-            j = i
-            while j < len(columns) and (columns[j].get("subgroup_zh") or "") == name:
-                j += 1
-            second.append(cell(subgroup(columns[i]), colspan=j - i))
-            third += [cell(label_of(c), unit_of(c)) for c in columns[i:j]]
-            i = j
-    return [top, second, third] if depth == 3 else [top, second]
-
-
 def _columns(layout: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(g["key"], c) for g in layout.get("groups", []) for c in g["columns"]]
 
 
 def cell_text(column: dict[str, Any], value: Any) -> str:
-    """A cell as the page shows it: 是/否 (Yes/No in English), plain numbers, text."""
-    if value is None or value == "":
-        return ""
-    if column["kind"] == "boolean":
-        return str(_("Yes") if value else _("No"))
-    if column["kind"] in ("number", "integer") and not isinstance(value, Decimal):
-        try:
-            value = Decimal(str(value))
-        except InvalidOperation:  # a snapshot holds what was stored; show it as it is
-            return str(value)
-    return initial_value(column, value)
-
-
-def figure(value: Decimal | None) -> str:
-    """A total as the results table shows it: whole numbers without decimals."""
-    if value is None:
-        return ""
-    return format(value.normalize(), "f")
+    """A cell as the page shows it: Yes/No in the page's language, plain numbers, text."""
+    return display(column, value, _("Yes"), _("No"))
 
 
 def live_rows(campaign: Campaign, rows: list[LedgerRow]) -> list[dict[str, Any]]:
@@ -387,7 +312,7 @@ def _render_ledger(campaign: Campaign, status: int = 200, **context: Any) -> Any
     return render_template(
         "campaigns/ledger.html", campaign=campaign, page=page,
         rows=live_rows(campaign, list(page.items)),
-        header=ledger_header(campaign.ledger_layout, _locale()),
+        header=header_cells(campaign.ledger_layout, _locale()),
         own=own, may_add=service.may_add_row(user, campaign),
         may_manage=service.may_manage(user, campaign),
         may_edit={r.id: service.may_edit_core(user, campaign, r) for r in page.items},
@@ -679,7 +604,7 @@ def _render_report(campaign: Campaign, report: CampaignReport, status: int = 200
         may_file=(report_service.may_file(current_user, report)
                   and report_service.may_correct(report, now)),
         form=form or ReportForm(formdata=None), snapshot=snapshot,
-        header=ledger_header(layout, _locale()),
+        header=header_cells(layout, _locale()),
         rows=snapshot_rows(snapshot, {p.key: phase_name(p) for p in campaign.phases})
         if snapshot else [], **labels()), status
 
@@ -725,7 +650,7 @@ def results(campaign_id: int) -> Any:
     campaign = _visible(campaign_id)
     table = result_service.results(campaign)
     return render_template("campaigns/results.html", campaign=campaign, results=table,
-                           chart=result_service.chart_svg(table), figure=figure,
+                           chart=result_service.chart_svg(table), figure=number_text,
                            **labels())
 
 
