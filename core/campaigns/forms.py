@@ -88,6 +88,9 @@ class ReportForm(FlaskForm):
 
     content = TextAreaField(_l("Report"), validators=[DataRequired(), LONG_TEXT])
     self_assessment = TextAreaField(_l("Self-assessment"), validators=[LONG_TEXT])
+    #: The report's version when the form was shown: a correction someone else made since
+    #: is not overwritten.
+    version = HiddenField()
 
 
 class TipClueForm(FlaskForm):

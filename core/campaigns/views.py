@@ -45,6 +45,7 @@ from core.campaigns.forms import (
 from core.campaigns.layout import (
     core_label,
     display,
+    group_title,
     header_cells,
     number_text,
 )
@@ -100,6 +101,7 @@ def labels() -> dict[str, Any]:
         "source_states": {"received": _l("Received"), "handling": _l("Being handled"),
                           "open": _l("Being handled"), "closed": _l("Concluded")},
         "core_label": _core_label,
+        "group_title": lambda group: group_title(group, _locale()),
     }
 
 
@@ -603,7 +605,9 @@ def _render_report(campaign: Campaign, report: CampaignReport, status: int = 200
         report_status=report_service.status(report, now),
         may_file=(report_service.may_file(current_user, report)
                   and report_service.may_correct(report, now)),
-        form=form or ReportForm(formdata=None), snapshot=snapshot,
+        form=form or ReportForm(formdata=None, content=report.content,
+                                self_assessment=report.self_assessment,
+                                version=str(report.version)), snapshot=snapshot,
         header=header_cells(layout, _locale()),
         rows=snapshot_rows(snapshot, {p.key: phase_name(p) for p in campaign.phases})
         if snapshot else [], **labels()), status
@@ -627,9 +631,10 @@ def file_report(campaign_id: int, report_id: int) -> Any:
         abort(403)
     form = ReportForm()
     if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
         done = submit(form, "content", lambda: report_service.file_report(
-            current_user, target, form.content.data or "", form.self_assessment.data or ""),
-            conflict=str(CONFLICT))
+            current_user, target, form.content.data or "", form.self_assessment.data or "",
+            version=version), conflict=str(CONFLICT))
         if done.ok:
             flash(_("Report filed with a snapshot of the ledger."), "success")
             return redirect(url_for("campaigns.report", campaign_id=campaign_id,

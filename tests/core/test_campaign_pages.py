@@ -370,6 +370,21 @@ def test_a_department_files_its_report_with_a_ledger_snapshot(app: Any,
     page = nr.get(report_page).get_data(as_text=True)
     assert "本期排查砂石厂一家。" in page and 'data-testid="snapshot"' in page
     assert "快照里的砂石厂" in page and 'data-status="filed"' in page
+    # A correction shows what was filed; of two correcting from the same page, the second
+    # is told someone changed it first, and nothing is overwritten.
+    import re
+
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page) or re.search(
+        r'value="(\d+)"[^>]*name="version"', page)
+    assert version is not None
+    leader = _signed_in(app, "zhang.nr")
+    first = post_form(nr, report_page, {"content": "更正：排查砂石厂两家。",
+                                        "version": version.group(1)})
+    assert first.status_code == 302
+    second = post_form(leader, report_page, {"content": "另一份更正",
+                                             "version": version.group(1)})
+    assert second.status_code == 409
+    assert "更正：排查砂石厂两家。" in nr.get(report_page).get_data(as_text=True)
     # The final report needs the self-assessment.
     final_page = f"{reports}/{final_id}"
     assert post_form(nr, final_page, {"content": "总结"}).status_code == 400
