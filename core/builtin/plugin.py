@@ -189,6 +189,12 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 
             widgets.append({"title": _l("Joint meetings"), "template": "meetings/widget.html",
                             "order": 4, "width": 6, "data": {"counts": dashboard_counts(user)}})
+            from core.campaigns.services import dashboard_summary
+
+            summary = dashboard_summary(user)
+            if summary["campaigns"]:
+                widgets.append({"title": _l("Special campaigns"), "order": 4, "width": 6,
+                                "template": "campaigns/widget.html", "data": summary})
     return widgets
 
 

@@ -615,3 +615,45 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
     rows = db.session.scalars(ledger_rows(campaign)).all()
     return {"layout": campaign.ledger_layout, "taken_at": utcnow().isoformat(),
             "rows": [row_record(r, campaign) for r in rows]}
+
+
+# ------------------------------------------------------------------------- dashboard
+
+#: Active campaigns listed on the dashboard (the list page has the rest).
+DASHBOARD_CAMPAIGNS = 5
+
+
+def dashboard_summary(user: Any, now: datetime | None = None) -> dict[str, Any]:
+    """For the dashboard, in one query: the active campaigns ``user`` sees (soonest ending
+    first, with today's phase), and over them, for the user's department, the reports
+    overdue, the next one due and the clues awaiting its feedback."""
+    from sqlalchemy import and_
+
+    from core.campaigns.models import CampaignClue
+
+    now = now or utcnow()
+    today = local_day(now)
+    owed = and_(CampaignReport.campaign_id == Campaign.id,
+                CampaignReport.department_id == user.department_id,
+                CampaignReport.filed_at.is_(None))
+    rows = db.session.execute(
+        select(Campaign, CampaignPhase,
+               select(func.count(CampaignReport.id)).where(owed, CampaignReport.due_at < now)
+               .scalar_subquery(),
+               select(func.min(CampaignReport.due_at)).where(owed, CampaignReport.due_at >= now)
+               .scalar_subquery(),
+               select(func.count(CampaignClue.id)).where(
+                   CampaignClue.campaign_id == Campaign.id,
+                   CampaignClue.department_id == user.department_id,
+                   CampaignClue.feedback_at.is_(None)).scalar_subquery())
+        .outerjoin(CampaignPhase, and_(CampaignPhase.campaign_id == Campaign.id,
+                                       CampaignPhase.starts_on <= today,
+                                       CampaignPhase.ends_on >= today))
+        .where(visible_campaigns(user), Campaign.state == "active")
+        .order_by(Campaign.ends_on, Campaign.id)).all()
+    upcoming = [due for *_, due, _ in rows if due is not None]
+    return {"campaigns": [(campaign, phase) for campaign, phase, *_ in
+                          rows[:DASHBOARD_CAMPAIGNS]],
+            "overdue_reports": sum(overdue or 0 for _, _, overdue, _, _ in rows),
+            "next_report_due": min(upcoming) if upcoming else None,
+            "awaiting_clues": sum(awaiting or 0 for *_, awaiting in rows)}

@@ -139,3 +139,25 @@ def test_an_absurd_start_day_is_refused(people: dict[str, ApiCaller]) -> None:
                                                      "starts_on": "9999-12-31"}),
                 422, "validation_error")
     assert "starts_on" in bad["fields"]
+
+
+def test_the_dashboard_shows_the_campaigns_a_department_takes_part_in(
+        app: Any, people: dict[str, ApiCaller], login_as: Any, count_queries: Any) -> None:
+    _mining(people["office"])  # the document's own dates: every report is overdue
+    police = login_as("liaison", "police")
+    page = police.get("/").get_data(as_text=True)
+    widget = page.split('data-testid="campaigns-widget"')[1].split("</div>\n</div>")[0]
+    assert "严厉打击非法违法采矿、非法占地专项行动" in widget
+    assert 'data-testid="campaign-reports-overdue"' in widget
+    assert "17" in widget.split('campaign-reports-overdue">')[1].split("<")[0]
+    # Not taking part: no widget at all.
+    assert 'campaigns-widget' not in login_as("liaison", "education").get("/").get_data(
+        as_text=True)
+    # The widget's queries do not grow with the campaigns.
+    with count_queries() as few:
+        police.get("/")
+    for _ in range(3):
+        _mining(people["office"], starts_on="2027-04-01")
+    with count_queries() as many:
+        police.get("/")
+    assert many.count == few.count
