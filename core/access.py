@@ -23,6 +23,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Roles that handle business data (information, inspections, cases...).
 BUSINESS_ROLES = frozenset({"office", "leader", "liaison", "member"})
+#: Roles that speak for a department: assign and verify tasks, file reports, self-check.
+DEPARTMENT_VOICES = ("liaison", "leader")
 #: Roles that run the system and see no business data.
 SYSTEM_ROLES = frozenset({"admin", "security", "auditor"})
 

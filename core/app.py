@@ -95,6 +95,14 @@ def kernel(app: Flask | None = None) -> Kernel:
     return (app or current_app).extensions["forestchief"]
 
 
+def current_locale() -> str:
+    """The request's language as pages compare it: ``"en"`` or ``"zh_CN"`` (Babel spells
+    zh_CN as zh_Hans_CN)."""
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale()).startswith("en") else "zh_CN"
+
+
 def create_app(settings: Settings | str | None = None, testing: bool = False) -> Flask:
     """Build the application.
 
@@ -440,7 +448,6 @@ def _internal() -> HTTPException:
 
 
 def _install_template_globals(app: Flask, kern: Kernel) -> None:
-    from flask_babel import get_locale
 
     app.jinja_env.globals["safe_args"] = safe_args  # also inside imported macros
 
@@ -449,8 +456,7 @@ def _install_template_globals(app: Flask, kern: Kernel) -> None:
         return {
             "nav": navigation(current_user) if current_user.is_authenticated else [],
             "menu": menu,
-            # Babel spells zh_CN as zh_Hans_CN; templates compare with the short codes.
-            "current_locale": "en" if str(get_locale()).startswith("en") else "zh_CN",
+            "current_locale": current_locale(),
             "can": access.can,
             "role_label": role_label,
             "plugin_label": lambda name: str(kern.titles.get(name, name)),

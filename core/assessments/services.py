@@ -44,7 +44,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, select
 
 from core import access
-from core.access import BUSINESS_ROLES
+from core.access import BUSINESS_ROLES, DEPARTMENT_VOICES
 from core.accounts.models import User
 from core.assessments.models import (
     ASSESSMENT_STATES,
@@ -60,8 +60,6 @@ from core.notifications import services as notifications
 from core.records import claim_state
 from core.timeutil import EARLIEST, LATEST, day_start
 
-#: Roles that speak for a department: they do its self-check.
-DEPARTMENT_VOICES = ("liaison", "leader")
 #: Roles of an assessed department told that the result is published.
 READERS = ("liaison", "leader", "member")
 #: The longest period one assessment covers (the liaison indicator reads every quarter).

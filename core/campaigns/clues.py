@@ -28,10 +28,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.exc import IntegrityError
 
-from core.access import BUSINESS_ROLES, visible_cases
+from core.access import BUSINESS_ROLES, DEPARTMENT_VOICES, visible_cases
 from core.campaigns.models import Campaign, CampaignClue
 from core.campaigns.reports import in_campaign_office
-from core.campaigns.services import DEPARTMENT_VOICES, takes_part
+from core.campaigns.services import takes_part
 from core.db import db, savepoint, utcnow
 from core.errors import InputError
 from core.notifications import services as notifications

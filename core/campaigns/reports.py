@@ -28,9 +28,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, false, func, or_, select, update
 
 from core import access
-from core.access import BUSINESS_ROLES
+from core.access import BUSINESS_ROLES, DEPARTMENT_VOICES
 from core.campaigns.models import Campaign, CampaignReport
-from core.campaigns.services import DEPARTMENT_VOICES, snapshot, takes_part
+from core.campaigns.services import snapshot, takes_part
 from core.db import db, utcnow
 from core.departments.models import Department
 from core.errors import InputError, StateConflict

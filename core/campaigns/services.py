@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core import access
-from core.access import BUSINESS_ROLES, visible_campaigns
+from core.access import BUSINESS_ROLES, DEPARTMENT_VOICES, visible_campaigns
 from core.accounts.models import User
 from core.campaigns.config import Template, phase_dates, shift
 from core.campaigns.layout import plain_number
@@ -46,8 +46,6 @@ from core.departments.models import Department
 from core.errors import InputError, StateConflict
 from core.timeutil import due_by, local_day, site_zone
 
-#: Roles that speak for a department (manage the campaign office's work).
-DEPARTMENT_VOICES = ("liaison", "leader")
 #: Yes/no cells: what people type (Chinese first) -> 1 or 0.
 YES = ("是", "yes", "y", "true", "1", "已恢复", "已取缔")
 NO = ("否", "no", "n", "false", "0", "未恢复", "未取缔")

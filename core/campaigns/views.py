@@ -16,7 +16,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import business_only, visible_cases
-from core.app import kernel
+from core.app import current_locale, kernel
 from core.campaigns import services as service
 from core.campaigns.config import templates
 from core.campaigns.forms import (
@@ -74,10 +74,6 @@ ALIGN = {"number": "text-end", "integer": "text-end", "boolean": "text-center", 
 CONFLICT = _l("Someone else changed this first; nothing was overwritten. Reload to see it.")
 
 
-def _locale() -> str:
-    return "en" if str(get_locale()).startswith("en") else "zh_CN"
-
-
 def labels() -> dict[str, Any]:
     """The words the campaign pages show for states, roles, report statuses and clues."""
     return {
@@ -101,18 +97,18 @@ def labels() -> dict[str, Any]:
         "source_states": {"received": _l("Received"), "handling": _l("Being handled"),
                           "open": _l("Being handled"), "closed": _l("Concluded")},
         "core_label": _core_label,
-        "group_title": lambda group: group_title(group, _locale()),
+        "group_title": lambda group: group_title(group, current_locale()),
     }
 
 
 def _core_label(key: str, layout: dict[str, Any] | None = None) -> str:
     """A core column's label, as the document has it (Chinese) or in English."""
-    return core_label(key, layout, _locale())
+    return core_label(key, layout, current_locale())
 
 
 def phase_name(phase: Any) -> str:
     """A phase's name in the page's language."""
-    return (phase.name_en if _locale() == "en" and phase.name_en else phase.name_zh)
+    return (phase.name_en if current_locale() == "en" and phase.name_en else phase.name_zh)
 
 
 def _visible(campaign_id: int) -> Campaign:
@@ -314,7 +310,7 @@ def _render_ledger(campaign: Campaign, status: int = 200, **context: Any) -> Any
     return render_template(
         "campaigns/ledger.html", campaign=campaign, page=page,
         rows=live_rows(campaign, list(page.items)),
-        header=header_cells(campaign.ledger_layout, _locale()),
+        header=header_cells(campaign.ledger_layout, current_locale()),
         own=own, may_add=service.may_add_row(user, campaign),
         may_manage=service.may_manage(user, campaign),
         may_edit={r.id: service.may_edit_core(user, campaign, r) for r in page.items},
@@ -436,19 +432,19 @@ def _core_form(campaign: Campaign, row: LedgerRow, posted: bool = False) -> RowF
 
 def _render_row(campaign: Campaign, row: LedgerRow, status: int = 200,
                 **forms: Any) -> Any:
-    user = current_user
+    user, locale = current_user, current_locale()
     own = service.own_group(user, campaign)
     values = row.values()
     context: dict[str, Any] = {"core_form": None, "group_form": None}
     if service.may_edit_core(user, campaign, row):
         context["core_form"] = _core_form(campaign, row)
     if own is not None:
-        context["group_form"] = group_form(own, _locale(), {
+        context["group_form"] = group_form(own, locale, {
             c["key"]: values.get((own["key"], c["key"])) for c in own["columns"]})
     context.update(forms)
     return render_template(
         "campaigns/row.html", campaign=campaign, row=row, own=own,
-        groups=[(g, [(column_label(c, _locale()), cell_text(c, values.get((g["key"], c["key"]))))
+        groups=[(g, [(column_label(c, locale), cell_text(c, values.get((g["key"], c["key"]))))
                      for c in g["columns"]]) for g in campaign.groups],
         phase=phase_name(row.phase) if row.phase else "",
         delete_form=ActionForm(prefix="delete", formdata=None),
@@ -514,7 +510,7 @@ def fill_group(campaign_id: int, row_id: int, group_key: str) -> Any:
         abort(404)
     if not service.may_edit_group(current_user, campaign, group_key):
         abort(403)
-    form = group_form(group, _locale(), posted=True)
+    form = group_form(group, current_locale(), posted=True)
 
     def fill(c: Campaign, r: LedgerRow) -> int:
         try:
@@ -608,7 +604,7 @@ def _render_report(campaign: Campaign, report: CampaignReport, status: int = 200
         form=form or ReportForm(formdata=None, content=report.content,
                                 self_assessment=report.self_assessment,
                                 version=str(report.version)), snapshot=snapshot,
-        header=header_cells(layout, _locale()),
+        header=header_cells(layout, current_locale()),
         rows=snapshot_rows(snapshot, {p.key: phase_name(p) for p in campaign.phases})
         if snapshot else [], **labels()), status
 
@@ -687,7 +683,7 @@ def _lead_choices(campaign: Campaign) -> list[Any]:
 
 
 def _department_choices(campaign: Campaign) -> list[Any]:
-    locale = _locale()
+    locale = current_locale()
     return select_choices([("", _l("The department handling the tip")),
                            *((p.department.code, p.department.name(locale))
                              for p in sorted(campaign.participants,

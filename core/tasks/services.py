@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, select
 
 from core import access
-from core.access import BUSINESS_ROLES, visible_tasks
+from core.access import BUSINESS_ROLES, DEPARTMENT_VOICES, visible_tasks
 from core.accounts.models import User
 from core.db import db, utcnow
 from core.departments.models import Department
@@ -34,8 +34,6 @@ from core.tasks.models import TASK_STATES, Task, TaskEvent
 
 #: Roles of the owner department told of a new task.
 OWNER_ROLES = ("liaison", "leader", "member")
-#: Roles that speak for a department: complete, verify, assign.
-DEPARTMENT_VOICES = ("liaison", "leader")
 #: The furthest a deadline may be set.
 MAX_SPAN = timedelta(days=366)
 #: The list's state filters besides the stored states.
